@@ -1,0 +1,75 @@
+# Two set-up commands: `make up` runs the stack, `make test` runs every suite.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(CURDIR)/$(VENV)/bin/python
+SERVICES := products
+LOCKS := $(foreach s,$(SERVICES),subgraphs/$(s)/requirements.txt) requirements-dev.txt
+INSTALLED := $(VENV)/.installed
+
+# Load .env (if any) so `make up` and the tests see the same settings as docker compose.
+-include .env
+export
+
+.PHONY: help install lint format test test-unit up migrate schema compose lock clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(INSTALLED): $(LOCKS) gateway/package-lock.json
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "Python 3.11+ is required (set PYTHON=...)"; exit 1; }
+	@command -v npm >/dev/null || { echo "Node 20+ and npm are required"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --disable-pip-version-check -q --upgrade pip
+	$(PY) -m pip install --disable-pip-version-check -q $(foreach f,$(LOCKS),-r $(f))
+	cd gateway && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(INSTALLED) ## Create .venv and install the pinned Python and Node dependencies
+
+lint: install ## ruff check and ruff format --check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install ## Apply ruff's fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: lint ## Every suite: each subgraph (unit, integration, snapshots), then cross-service
+	@for service in $(SERVICES); do \
+		echo "== $$service"; \
+		(cd subgraphs/$$service && $(PY) -m pytest --cov=app --cov-report=term) || exit 1; \
+	done
+
+migrate: install ## Apply every migration to each service's DATABASE_URL
+	@mkdir -p data
+	@for service in $(SERVICES); do \
+		var="$${service^^}_DATABASE_URL"; \
+		(cd subgraphs/$$service && DATABASE_URL="$${!var:-sqlite:///$(CURDIR)/data/$$service.db}" \
+			$(PY) -m alembic upgrade head) || exit 1; \
+	done
+
+up: migrate ## Run the stack on SQLite under ./data (or the DATABASE_URLs you set); Ctrl-C stops it
+	$(PY) scripts/dev.py $(SERVICES)
+
+schema: install ## Refresh each subgraph's schema.graphql snapshot from the code
+	@for service in $(SERVICES); do \
+		(cd subgraphs/$$service && $(PY) -c 'from app.infrastructure.api.graphql.schema import schema; print(schema.as_str())' > schema.graphql) || exit 1; \
+	done
+
+compose: install ## Compose supergraph.graphql from supergraph.yaml
+	node gateway/compose.mjs
+
+lock: ## Re-resolve the pinned requirements (after changing a pyproject.toml or requirements-dev.in)
+	@for service in $(SERVICES); do \
+		$(PYTHON) scripts/lock.py subgraphs/$$service/pyproject.toml subgraphs/$$service/requirements.txt; \
+	done
+	$(PYTHON) scripts/lock.py requirements-dev.in requirements-dev.txt
+
+clean: ## Remove .venv, node_modules, caches and the SQLite data
+	rm -rf $(VENV) gateway/node_modules data .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,57 @@
+"""Catalog mutations: each returns a payload whose userErrors say why nothing was written."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import strawberry
+from pydantic import ValidationError
+from strawberry.types import Info
+
+from app.application import use_cases
+from app.domain.errors import DomainError, ProductNotFound
+from app.domain.schemas import DeleteProduct
+from app.infrastructure.api.graphql.errors import user_errors
+from app.infrastructure.api.graphql.inputs import CreateProductInput, UpdateProductInput
+from app.infrastructure.api.graphql.types import DeleteProductPayload, Product, ProductPayload
+from app.infrastructure.api.ids import parse_uuid
+
+
+def existing_id(id: strawberry.ID) -> UUID:
+    """Parse a product id; one that is not a UUID names no product."""
+    product_id = parse_uuid(id)
+    if product_id is None:
+        raise ProductNotFound("No product has this id.", field=("id",))
+    return product_id
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    async def create_product(self, info: Info, input: CreateProductInput) -> ProductPayload:
+        try:
+            product = await info.context.run(use_cases.create_product, input.to_command())
+        except (DomainError, ValidationError) as error:
+            return ProductPayload(product=None, user_errors=user_errors(error))
+        return ProductPayload(product=Product.from_domain(product), user_errors=[])
+
+    @strawberry.mutation(description="Change only the fields given in `input`.")
+    async def update_product(
+        self, info: Info, id: strawberry.ID, input: UpdateProductInput
+    ) -> ProductPayload:
+        try:
+            product = await info.context.run(
+                use_cases.update_product, input.to_command(existing_id(id))
+            )
+        except (DomainError, ValidationError) as error:
+            return ProductPayload(product=None, user_errors=user_errors(error))
+        return ProductPayload(product=Product.from_domain(product), user_errors=[])
+
+    @strawberry.mutation
+    async def delete_product(self, info: Info, id: strawberry.ID) -> DeleteProductPayload:
+        try:
+            command = DeleteProduct(product_id=existing_id(id))
+            deleted = await info.context.run(use_cases.delete_product, command)
+        except (DomainError, ValidationError) as error:
+            return DeleteProductPayload(deleted_id=None, user_errors=user_errors(error))
+        return DeleteProductPayload(deleted_id=strawberry.ID(str(deleted)), user_errors=[])

@@ -1,0 +1,64 @@
+"""Catalog queries."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from app.application import use_cases
+from app.domain import models
+from app.infrastructure.api.graphql.errors import BadUserInput
+from app.infrastructure.api.graphql.inputs import ProductFilter
+from app.infrastructure.api.graphql.pagination import check_page_size, decode_cursor, encode_cursor
+from app.infrastructure.api.graphql.types import (
+    Edge,
+    PageInfo,
+    Product,
+    ProductConnection,
+    ProductSort,
+)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The product with this id or SKU (exactly one), or null.")
+    async def product(
+        self, info: Info, id: strawberry.ID | None = None, sku: str | None = None
+    ) -> Product | None:
+        if (id is None) == (sku is None):
+            raise BadUserInput("Pass exactly one of `id` or `sku`.")
+        if id is not None:
+            return await info.context.loaders.product_by_id.load(id)
+        found = await info.context.run(use_cases.get_product, sku=sku)
+        return Product.from_domain(found) if found else None
+
+    @strawberry.field(description="A page of products; `first` is 1..100.")
+    async def products(
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        filter: ProductFilter | None = None,
+        sort: ProductSort = models.ProductSort.CREATED_AT_DESC,  # type: ignore[valid-type]
+    ) -> ProductConnection:
+        check_page_size(first)
+        position = decode_cursor(after, sort) if after is not None else None
+        criteria = filter.to_domain() if filter else models.ProductFilter()
+        page, has_next = await info.context.run(
+            use_cases.list_products, filter=criteria, sort=sort, first=first, after=position
+        )
+        edges = [Edge(cursor=encode_cursor(p, sort), node=Product.from_domain(p)) for p in page]
+
+        async def count() -> int:
+            return await info.context.run(use_cases.count_products, filter=criteria)
+
+        return ProductConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=has_next,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+            count=count,
+        )

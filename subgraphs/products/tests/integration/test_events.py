@@ -1,0 +1,65 @@
+"""The outbox: events are written with the change, never without it, and relayed once."""
+
+import pytest
+import sqlalchemy as sa
+
+from app.application.event_publisher import LogEventSink, OutboxRelay
+from app.infrastructure.db.repositories import SqlAlchemyOutbox
+from tests.integration.helpers import CREATE, create_product, graphql
+
+pytestmark = pytest.mark.anyio
+
+
+def outbox(app) -> list[tuple[str, bool]]:
+    with app.state.container.engine.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT name, sent_at IS NOT NULL FROM outbox_events ORDER BY position")
+        )
+        return [(name, bool(sent)) for name, sent in rows]
+
+
+async def test_create_writes_product_created_to_the_outbox(client, app):
+    await create_product(client)
+    assert outbox(app) == [("ProductCreated", False)]
+
+
+async def test_a_rolled_back_create_leaves_neither_product_nor_event(client, app, monkeypatch):
+    def fail_after_the_insert(self, events):
+        raise RuntimeError("outbox write failed")
+
+    monkeypatch.setattr(SqlAlchemyOutbox, "add", fail_after_the_insert)
+    body = await graphql(
+        client,
+        CREATE,
+        input={"sku": "RB-1", "name": "x", "price": {"amount": "1", "currencyCode": "EUR"}},
+    )
+    assert body["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    monkeypatch.undo()
+    assert outbox(app) == []
+    check = await graphql(client, '{ product(sku: "RB-1") { id } }')
+    assert check["data"]["product"] is None
+
+
+async def test_the_relay_delivers_pending_events_once_and_marks_them_sent(client, app, caplog):
+    await create_product(client)
+    await create_product(client)
+    relay = OutboxRelay(uow_factory=app.state.container.uow, sink=LogEventSink(), interval=0)
+    with caplog.at_level("INFO", logger="app.events"):
+        assert relay.run_once() == 2
+        assert relay.run_once() == 0
+    assert outbox(app) == [("ProductCreated", True), ("ProductCreated", True)]
+    assert len([r for r in caplog.records if '"event":"ProductCreated"' in r.getMessage()]) == 2
+
+
+async def test_a_failing_sink_leaves_events_pending_for_the_next_pass(client, app):
+    await create_product(client)
+
+    class BrokenSink:
+        def publish(self, event):
+            raise ConnectionError("sink down")
+
+    uow_factory = app.state.container.uow
+    assert OutboxRelay(uow_factory=uow_factory, sink=BrokenSink(), interval=0).run_once() == 0
+    assert outbox(app) == [("ProductCreated", False)]
+    assert OutboxRelay(uow_factory=uow_factory, sink=LogEventSink(), interval=0).run_once() == 1
+    assert outbox(app) == [("ProductCreated", True)]
