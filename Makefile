@@ -6,7 +6,7 @@ SHELL := bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(CURDIR)/$(VENV)/bin/python
-SERVICES := products
+SERVICES := products inventory
 LOCKS := $(foreach s,$(SERVICES),subgraphs/$(s)/requirements.txt) requirements-dev.txt
 INSTALLED := $(VENV)/.installed
 
@@ -44,6 +44,8 @@ test: lint ## Every suite: each subgraph (unit, integration, snapshots), then cr
 		echo "== $$service"; \
 		(cd subgraphs/$$service && $(PY) -m pytest --cov=app --cov-report=term) || exit 1; \
 	done
+	@echo "== cross-service"
+	$(PY) -m pytest
 
 migrate: install ## Apply every migration to each service's DATABASE_URL
 	@mkdir -p data

@@ -1,0 +1,82 @@
+"""Delivery of outbox events: the sink port, the default log sink and the relay."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from typing import Protocol
+
+import anyio
+
+from app.domain.repositories import PendingEvent, UnitOfWork
+
+logger = logging.getLogger("app.events")
+
+
+class EventSink(Protocol):
+    def publish(self, event: PendingEvent) -> None:
+        """Deliver one event or raise."""
+
+
+class LogEventSink:
+    """Write each event as one structured JSON log line."""
+
+    def publish(self, event: PendingEvent) -> None:
+        logger.info(
+            json.dumps(
+                {
+                    "event": event.name,
+                    "eventId": str(event.event_id),
+                    "aggregateId": event.aggregate_id,
+                    "occurredAt": event.occurred_at.isoformat(),
+                    "payload": event.payload,
+                },
+                separators=(",", ":"),
+            )
+        )
+
+
+def relay_events(*, uow: UnitOfWork, sink: EventSink, batch_size: int = 100) -> int:
+    """Deliver pending events in commit order; stop at the first failure, keep the rest pending."""
+    delivered: list[int] = []
+    with uow:
+        for event in uow.outbox.pending(limit=batch_size):
+            try:
+                sink.publish(event)
+            except Exception:
+                logger.exception("event sink failed; %s stays pending", event.event_id)
+                break
+            delivered.append(event.position)
+        if delivered:
+            uow.outbox.mark_sent(delivered, at=uow.now())
+            uow.commit()
+    return len(delivered)
+
+
+class OutboxRelay:
+    """Run `relay_events` in a worker thread every `interval` seconds until cancelled."""
+
+    def __init__(
+        self, *, uow_factory: Callable[[], UnitOfWork], sink: EventSink, interval: float
+    ) -> None:
+        self.uow_factory = uow_factory
+        self.sink = sink
+        self.interval = interval
+
+    def run_once(self) -> int:
+        """Deliver what is pending now, batch after batch; return how many were delivered."""
+        total = 0
+        while delivered := relay_events(uow=self.uow_factory(), sink=self.sink):
+            total += delivered
+        return total
+
+    async def run_forever(self) -> None:
+        """Poll the outbox until the task is cancelled."""
+        while True:
+            try:
+                await anyio.to_thread.run_sync(self.run_once)
+            except Exception:
+                logger.exception("outbox relay pass failed")
+            await asyncio.sleep(self.interval)

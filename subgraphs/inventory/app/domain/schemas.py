@@ -1,0 +1,83 @@
+"""Validated stock commands, and the events stock changes raise."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Annotated, Any, ClassVar
+from uuid import UUID, uuid4
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from app.domain.models import MAX_ON_HAND, StockChangeReason
+
+MAX_DELTA = 1_000_000
+
+Reference = Annotated[str, StringConstraints(max_length=255)]
+IdempotencyKey = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+
+
+class Command(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def fingerprint(self) -> str:
+        """Identify what the command asks for, whatever idempotency key it carries."""
+        body = self.model_dump_json(exclude={"idempotency_key"})
+        return hashlib.sha256(f"{type(self).__name__}:{body}".encode()).hexdigest()
+
+
+class AdjustStock(Command):
+    product_id: UUID
+    delta: int = Field(ge=-MAX_DELTA, le=MAX_DELTA)
+    reason: StockChangeReason
+    reference: Reference | None = None
+    idempotency_key: IdempotencyKey | None = None
+
+    @field_validator("delta")
+    @classmethod
+    def _not_zero(cls, delta: int) -> int:
+        if delta == 0:
+            raise ValueError("must not be 0")
+        return delta
+
+
+class SetStock(Command):
+    product_id: UUID
+    on_hand: int = Field(ge=0, le=MAX_ON_HAND)
+    expected_version: int | None = Field(default=None, ge=0)
+    reason: StockChangeReason = StockChangeReason.CYCLE_COUNT
+    reference: Reference | None = None
+    idempotency_key: IdempotencyKey | None = None
+
+
+class SetReorderPoint(Command):
+    product_id: UUID
+    reorder_point: int = Field(ge=0, le=MAX_ON_HAND)
+
+
+@dataclass(frozen=True, slots=True)
+class DomainEvent:
+    """Something that happened to one aggregate; `payload` is JSON-ready."""
+
+    name: ClassVar[str] = "DomainEvent"
+    aggregate_id: UUID
+    occurred_at: datetime
+    payload: dict[str, Any]
+    event_id: UUID = field(default_factory=uuid4)
+
+
+class StockChanged(DomainEvent):
+    name = "StockChanged"
+
+
+class StockDepleted(DomainEvent):
+    name = "StockDepleted"
+
+
+class StockReplenished(DomainEvent):
+    name = "StockReplenished"
+
+
+class LowStock(DomainEvent):
+    name = "LowStock"

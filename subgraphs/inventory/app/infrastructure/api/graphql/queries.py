@@ -1,0 +1,54 @@
+"""Inventory queries. Reads never call the products subgraph."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from app.application import use_cases
+from app.domain.models import StockLevelFilter
+from app.infrastructure.api.graphql.inputs import StockFilter
+from app.infrastructure.api.graphql.pagination import (
+    Connection,
+    check_page_size,
+    connection,
+    decode_level_cursor,
+    encode_cursor,
+)
+from app.infrastructure.api.graphql.types import StockLevel
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The level of a product, or null if it was never stocked.")
+    async def stock_level(self, info: Info, product_id: strawberry.ID) -> StockLevel | None:
+        level = await info.context.loaders.stock_by_product.load(product_id)
+        return StockLevel.from_domain(level) if level is not None and level.tracked else None
+
+    @strawberry.field(
+        description="A page of tracked levels ordered by product id; `first` is 1..100."
+    )
+    async def stock_levels(
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        filter: StockFilter | None = None,
+    ) -> Connection[StockLevel]:
+        check_page_size(first)
+        position = decode_level_cursor(after) if after is not None else None
+        criteria = filter.to_domain() if filter else StockLevelFilter()
+        page, has_next = await info.context.run(
+            use_cases.list_stock_levels, filter=criteria, first=first, after=position
+        )
+
+        async def count() -> int:
+            return await info.context.run(use_cases.count_stock_levels, filter=criteria)
+
+        return connection(
+            [StockLevel.from_domain(level) for level in page],
+            [encode_cursor("level", str(level.product_id)) for level in page],
+            has_next=has_next,
+            after=after,
+            count=count,
+        )

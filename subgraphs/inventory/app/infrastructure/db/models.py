@@ -1,0 +1,117 @@
+"""SQLAlchemy tables of the inventory; Alembic migrations are generated from this metadata."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Uuid,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from app.domain.models import StockChangeReason
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
+BigIntegerPK = BigInteger().with_variant(Integer(), "sqlite")
+REASONS = ", ".join(f"'{reason.value}'" for reason in StockChangeReason)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class StockLevelRow(Base):
+    __tablename__ = "stock_levels"
+
+    product_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    on_hand: Mapped[int] = mapped_column(Integer)
+    reorder_point: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
+        CheckConstraint("reorder_point >= 0", name="reorder_point_not_negative"),
+        # Keyset scans of the two list filters read only matching rows.
+        Index(
+            "ix_stock_levels_low_stock",
+            "product_id",
+            postgresql_where=text("on_hand <= reorder_point"),
+            sqlite_where=text("on_hand <= reorder_point"),
+        ),
+        Index(
+            "ix_stock_levels_out_of_stock",
+            "product_id",
+            postgresql_where=text("on_hand = 0"),
+            sqlite_where=text("on_hand = 0"),
+        ),
+    )
+
+
+class StockMovementRow(Base):
+    __tablename__ = "stock_movements"
+
+    position: Mapped[int] = mapped_column(BigIntegerPK, primary_key=True, autoincrement=True)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
+    product_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stock_levels.product_id"))
+    delta: Mapped[int] = mapped_column(Integer)
+    on_hand_after: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(32))
+    reference: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint("delta <> 0", name="delta_not_zero"),
+        CheckConstraint(f"reason IN ({REASONS})", name="reason_known"),
+        Index("ix_stock_movements_product_id_position", "product_id", "position"),
+    )
+
+
+class IdempotencyKeyRow(Base):
+    __tablename__ = "idempotency_keys"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class OutboxEventRow(Base):
+    __tablename__ = "outbox_events"
+
+    position: Mapped[int] = mapped_column(BigIntegerPK, primary_key=True, autoincrement=True)
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    aggregate_id: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index(
+            "ix_outbox_events_pending",
+            "position",
+            postgresql_where=text("sent_at IS NULL"),
+            sqlite_where=text("sent_at IS NULL"),
+        ),
+    )

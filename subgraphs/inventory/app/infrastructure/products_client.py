@@ -1,0 +1,114 @@
+"""The ProductCatalog adapter: a gql client of the products subgraph over httpx."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from uuid import UUID
+
+import anyio
+import httpx
+from gql import Client, GraphQLRequest
+from gql.client import AsyncClientSession
+from gql.transport.exceptions import TransportConnectionFailed, TransportError
+from gql.transport.httpx import HTTPXAsyncTransport
+from graphql import parse
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_random_exponential,
+)
+
+from app.domain.errors import ProductsUnavailable
+from app.domain.models import CatalogProduct
+from app.domain.repositories import ProductCatalog
+from app.settings import Settings
+
+logger = logging.getLogger("app.products_client")
+
+PRODUCT_QUERY = parse("query ProductForStock($id: ID!) { product(id: $id) { id sku name status } }")
+PING_QUERY = parse("query Ping { __typename }")
+RETRIED_STATUSES = {502, 503, 504}
+
+
+def is_transient(error: BaseException) -> bool:
+    """Retry connection failures and 502/503/504; anything else will not get better."""
+    cause = error.__cause__ if isinstance(error, TransportConnectionFailed) else None
+    if isinstance(cause, httpx.HTTPStatusError):
+        return cause.response.status_code in RETRIED_STATUSES
+    return isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.RemoteProtocolError)
+
+
+async def _raise_for_status(response: httpx.Response) -> None:
+    # gql reads a JSON error body as GraphQL errors whatever the status; look at it first.
+    response.raise_for_status()
+
+
+class GqlProductCatalog(ProductCatalog):
+    """One pooled client per process: `await connect()` at start-up, `await close()` at shutdown."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.deadline = settings.products_deadline
+        self.attempts = settings.products_retries + 1
+        timeout = httpx.Timeout(
+            settings.products_read_timeout, connect=settings.products_connect_timeout
+        )
+        transport = HTTPXAsyncTransport(
+            url=settings.products_url,
+            headers={"X-API-Key": settings.products_api_key},
+            timeout=timeout,
+            limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+            event_hooks={"response": [_raise_for_status]},
+        )
+        self.client = Client(transport=transport, fetch_schema_from_transport=False)
+        self.session: AsyncClientSession | None = None
+
+    async def connect(self) -> None:
+        self.session = await self.client.connect_async()
+
+    async def close(self) -> None:
+        if self.session is not None:
+            await self.client.close_async()
+            self.session = None
+
+    async def get(self, product_id: UUID) -> CatalogProduct | None:
+        request = GraphQLRequest(PRODUCT_QUERY, variable_values={"id": str(product_id)})
+        found = (await self._execute(request)).get("product")
+        if found is None:
+            return None
+        try:
+            return CatalogProduct(UUID(found["id"]), found["sku"], found["name"], found["status"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise self._unavailable(error) from None
+
+    async def ping(self) -> bool:
+        """Tell whether products answers a query with our key."""
+        try:
+            await self._execute(GraphQLRequest(PING_QUERY))
+        except ProductsUnavailable:
+            return False
+        return True
+
+    async def _execute(self, request: GraphQLRequest) -> dict[str, Any]:
+        if self.session is None:
+            raise ProductsUnavailable("The products client is not connected.")
+        session = self.session
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.attempts),
+            wait=wait_random_exponential(multiplier=0.1, max=0.5),
+            retry=retry_if_exception(is_transient),
+            reraise=True,
+        )
+        try:
+            with anyio.fail_after(self.deadline):
+                return await retrying(session.execute, request)
+        except (TimeoutError, TransportError) as error:
+            raise self._unavailable(error) from None
+
+    @staticmethod
+    def _unavailable(error: Exception) -> ProductsUnavailable:
+        logger.warning("products subgraph unavailable: %r", error)
+        return ProductsUnavailable(
+            "The products subgraph did not answer; nothing was written.", field=("productId",)
+        )

@@ -1,0 +1,14 @@
+#!/bin/sh
+# `serve` (the image's CMD): apply the migrations, then replace this shell with uvicorn so it is
+# PID 1 and receives SIGTERM directly. Extra arguments after `serve` go to uvicorn.
+# Anything else runs as given: `pytest --cov=app`, `alembic upgrade head`, `sh`.
+set -eu
+
+if [ "$#" -eq 0 ] || [ "$1" = "serve" ]; then
+    [ "$#" -eq 0 ] || shift
+    alembic upgrade head
+    exec uvicorn --factory app.main:create_app \
+        --host 0.0.0.0 --port "${PORT:-8001}" --proxy-headers "$@"
+fi
+
+exec "$@"
