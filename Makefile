@@ -19,13 +19,14 @@ export
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(INSTALLED): $(LOCKS) gateway/package-lock.json
+$(INSTALLED): $(LOCKS) libs/subgraph_kit/pyproject.toml gateway/package-lock.json
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 		|| { echo "Python 3.11+ is required (set PYTHON=...)"; exit 1; }
 	@command -v npm >/dev/null || { echo "Node 20+ and npm are required"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --disable-pip-version-check -q --upgrade pip
 	$(PY) -m pip install --disable-pip-version-check -q $(foreach f,$(LOCKS),-r $(f))
+	$(PY) -m pip install --disable-pip-version-check -q --no-deps -e libs/subgraph_kit
 	cd gateway && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
@@ -42,7 +43,7 @@ format: install ## Apply ruff's fixes and formatting
 test: lint ## Every suite: each subgraph (unit, integration, snapshots), then cross-service
 	@for service in $(SERVICES); do \
 		echo "== $$service"; \
-		(cd subgraphs/$$service && $(PY) -m pytest --cov=app --cov-report=term) || exit 1; \
+		(cd subgraphs/$$service && $(PY) -m pytest --cov=app --cov=subgraph_kit --cov-report=term) || exit 1; \
 	done
 	@echo "== cross-service"
 	$(PY) -m pytest
@@ -56,7 +57,7 @@ migrate: install ## Apply every migration to each service's DATABASE_URL
 	done
 
 up: migrate ## Run the stack on SQLite under ./data (or the DATABASE_URLs you set); Ctrl-C stops it
-	$(PY) scripts/dev.py $(SERVICES)
+	$(PY) scripts/dev.py $(SERVICES) gateway
 
 schema: install ## Refresh each subgraph's schema.graphql snapshot from the code
 	@for service in $(SERVICES); do \

@@ -83,7 +83,11 @@ const server = new ApolloServer({
     }
     // A subgraph's non-2xx answer keeps its code (e.g. UNAUTHENTICATED for 401);
     // the raw HTTP response (URL and body) the gateway attaches is dropped.
-    return response ? { ...formatted, extensions } : formatted;
+    if (!response) return formatted;
+    // Keep the subgraph's own message (e.g. "Missing or wrong X-API-Key.") over the
+    // gateway's "401: Unauthorized" for errors a subgraph answered with an HTTP status.
+    const upstream = response.body?.errors?.[0]?.message;
+    return { ...formatted, message: typeof upstream === 'string' ? upstream : formatted.message, extensions };
   },
   plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), localLandingPage],
 });

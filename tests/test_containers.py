@@ -94,7 +94,8 @@ def test_compose_config_has_the_four_services_wired_by_health(tmp_path: Path) ->
     assert services["inventory"]["depends_on"] == {"postgres": HEALTHY, "products": HEALTHY}
     assert services["router"]["depends_on"] == {"products": HEALTHY, "inventory": HEALTHY}
     for name, port in SUBGRAPHS.items():
-        assert services[name]["build"]["context"] == str(ROOT / "subgraphs" / name)
+        assert services[name]["build"]["context"] == str(ROOT)
+        assert services[name]["build"]["dockerfile"] == f"subgraphs/{name}/Dockerfile"
         assert [p["published"] for p in services[name]["ports"]] == [str(port)]
     assert [p["published"] for p in services["router"]["ports"]] == ["4000", "8088"]
 

@@ -3,39 +3,12 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings
-
-DEFAULT_KEYS = ("", "secret")
+from subgraph_kit.settings import ServiceSettings
 
 
-def normalise_database_url(url: str) -> str:
-    """Point plain Postgres URLs at psycopg2, the driver this service ships with."""
-    for prefix in ("postgres://", "postgresql://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg2://" + url.removeprefix(prefix)
-    return url
-
-
-class Settings(BaseSettings):
-    environment: Literal["development", "production"] = "development"
-    api_key: str = "secret"
+class Settings(ServiceSettings):
     database_url: str = "sqlite:///./data/products.db"
-    db_pool_size: int = Field(default=10, ge=1)
-    statement_timeout_ms: int = Field(default=5000, ge=0)
-    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
-    outbox_poll_seconds: float = Field(default=1.0, gt=0)
-    log_level: str = "INFO"
-
-    _normalise_url = field_validator("database_url")(normalise_database_url)
-
-    @model_validator(mode="after")
-    def _refuse_default_key_in_production(self) -> Settings:
-        if self.environment == "production" and self.api_key in DEFAULT_KEYS:
-            raise ValueError("API_KEY must be set to a non-default value in production")
-        return self
 
 
 @lru_cache

@@ -9,8 +9,9 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from subgraph_kit.outbox import Outbox
+
 from app.domain.models import CatalogProduct, StockLevel, StockLevelFilter, StockMovement
-from app.domain.schemas import DomainEvent
 
 
 class StockRepository(abc.ABC):
@@ -91,32 +92,6 @@ class IdempotencyStore(abc.ABC):
     @abc.abstractmethod
     def purge(self, *, older_than: datetime) -> int:
         """Forget keys claimed before `older_than`; return how many."""
-
-
-@dataclass(frozen=True, slots=True)
-class PendingEvent:
-    """An event read back from the outbox; `position` is its place in commit order."""
-
-    position: int
-    event_id: UUID
-    name: str
-    aggregate_id: str
-    occurred_at: datetime
-    payload: dict[str, object]
-
-
-class Outbox(abc.ABC):
-    @abc.abstractmethod
-    def add(self, events: Sequence[DomainEvent]) -> None:
-        """Stage events for delivery; they are stored only if the transaction commits."""
-
-    @abc.abstractmethod
-    def pending(self, *, limit: int) -> list[PendingEvent]:
-        """Return up to `limit` undelivered events, oldest first, locked for this transaction."""
-
-    @abc.abstractmethod
-    def mark_sent(self, event_ids: Sequence[int], *, at: datetime) -> None:
-        """Record that these events reached the sink."""
 
 
 class UnitOfWork(abc.ABC):

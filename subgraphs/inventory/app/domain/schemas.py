@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Annotated, Any, ClassVar
-from uuid import UUID, uuid4
+from typing import Annotated
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from subgraph_kit.outbox import DomainEvent
 
 from app.domain.models import MAX_ON_HAND, StockChangeReason
 
@@ -54,17 +53,6 @@ class SetStock(Command):
 class SetReorderPoint(Command):
     product_id: UUID
     reorder_point: int = Field(ge=0, le=MAX_ON_HAND)
-
-
-@dataclass(frozen=True, slots=True)
-class DomainEvent:
-    """Something that happened to one aggregate; `payload` is JSON-ready."""
-
-    name: ClassVar[str] = "DomainEvent"
-    aggregate_id: UUID
-    occurred_at: datetime
-    payload: dict[str, Any]
-    event_id: UUID = field(default_factory=uuid4)
 
 
 class StockChanged(DomainEvent):

@@ -5,28 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-
-
-class StatementCounter:
-    """Count the SQL statements an engine executes."""
-
-    def __init__(self) -> None:
-        self.statements: list[str] = []
-
-    def __call__(self, _conn: Any, _cursor: Any, statement: str, *args: Any) -> None:
-        self.statements.append(statement)
-
-    @property
-    def selects(self) -> list[str]:
-        return [s for s in self.statements if s.lstrip().upper().startswith("SELECT")]
-
-
-async def graphql(client: httpx.AsyncClient, query: str, **variables: Any) -> dict[str, Any]:
-    """POST a GraphQL operation and return the decoded body (asserting HTTP 200)."""
-    response = await client.post("/graphql", json={"query": query, "variables": variables})
-    assert response.status_code == 200, response.text
-    return response.json()
-
+from subgraph_kit.testing import graphql
 
 LEVEL_FIELDS = "productId onHand available reorderPoint lowStock tracked version"
 ADJUST = f"""

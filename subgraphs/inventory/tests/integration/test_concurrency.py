@@ -12,12 +12,12 @@ pytestmark = pytest.mark.anyio
 
 
 def movements_of(app, product_id: str) -> list[int]:
-    with app.state.container.engine.connect() as connection:
+    with app.state.runtime.engine.connect() as connection:
         rows = connection.execute(
             sa.text("SELECT delta FROM stock_movements WHERE product_id = :p"),
             {
                 "p": product_id
-                if app.state.container.engine.dialect.name == "postgresql"
+                if app.state.runtime.engine.dialect.name == "postgresql"
                 else product_id.replace("-", "")
             },
         )

@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
 
+from subgraph_kit.outbox import DomainEvent, Outbox, PendingEvent
+
 from app.domain.errors import ProductsUnavailable
 from app.domain.models import (
     MAX_ON_HAND,
@@ -20,14 +22,11 @@ from app.domain.models import (
 from app.domain.repositories import (
     IdempotencyStore,
     MovementRepository,
-    Outbox,
-    PendingEvent,
     ProductCatalog,
     StockRepository,
     StoredResult,
     UnitOfWork,
 )
-from app.domain.schemas import DomainEvent
 
 T = TypeVar("T")
 
@@ -174,9 +173,9 @@ class FakeOutbox(Outbox):
         self.events.extend(events)
 
     def pending(self, *, limit: int) -> list[PendingEvent]:
-        raise NotImplementedError("the relay is tested in the products subgraph and in integration")
+        raise NotImplementedError("the relay is tested against the database")
 
-    def mark_sent(self, event_ids: Sequence[int], *, at: datetime) -> None:
+    def mark_sent(self, positions: Sequence[int], *, at: datetime) -> None:
         raise NotImplementedError
 
 

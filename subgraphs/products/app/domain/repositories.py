@@ -4,24 +4,12 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from subgraph_kit.outbox import Outbox
+
 from app.domain.models import Product, ProductFilter, ProductSort, SortKey
-from app.domain.schemas import DomainEvent
-
-
-@dataclass(frozen=True, slots=True)
-class PendingEvent:
-    """An event read back from the outbox; `position` is its place in commit order."""
-
-    position: int
-    event_id: UUID
-    name: str
-    aggregate_id: str
-    occurred_at: datetime
-    payload: dict[str, object]
 
 
 class ProductRepository(abc.ABC):
@@ -58,20 +46,6 @@ class ProductRepository(abc.ABC):
     @abc.abstractmethod
     def count(self, *, filter: ProductFilter) -> int:
         """Return how many products match `filter`."""
-
-
-class Outbox(abc.ABC):
-    @abc.abstractmethod
-    def add(self, events: Sequence[DomainEvent]) -> None:
-        """Stage events for delivery; they are stored only if the transaction commits."""
-
-    @abc.abstractmethod
-    def pending(self, *, limit: int) -> list[PendingEvent]:
-        """Return up to `limit` undelivered events, oldest first, reserved for this transaction."""
-
-    @abc.abstractmethod
-    def mark_sent(self, event_ids: Sequence[int], *, at: datetime) -> None:
-        """Record that these events reached the sink."""
 
 
 class UnitOfWork(abc.ABC):

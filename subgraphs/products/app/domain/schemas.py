@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, field_validator
+from subgraph_kit.outbox import DomainEvent
 
 from app.domain.models import Money, Product, ProductStatus
 
@@ -106,17 +105,6 @@ class UpdateProduct(Command):
 
 class DeleteProduct(Command):
     product_id: UUID
-
-
-@dataclass(frozen=True, slots=True)
-class DomainEvent:
-    """Something that happened to one aggregate; `payload` is JSON-ready."""
-
-    name: ClassVar[str] = "DomainEvent"
-    aggregate_id: UUID
-    occurred_at: datetime
-    payload: dict[str, Any]
-    event_id: UUID = field(default_factory=uuid4)
 
 
 class ProductCreated(DomainEvent):

@@ -2,16 +2,16 @@
 
 import pytest
 import sqlalchemy as sa
+from subgraph_kit.relay import LogEventSink, OutboxRelay
+from subgraph_kit.sql import SqlAlchemyOutbox
 
-from app.application.event_publisher import LogEventSink, OutboxRelay
-from app.infrastructure.db.repositories import SqlAlchemyOutbox
 from tests.integration.helpers import CREATE, create_product, graphql
 
 pytestmark = pytest.mark.anyio
 
 
 def outbox(app) -> list[tuple[str, bool]]:
-    with app.state.container.engine.connect() as connection:
+    with app.state.runtime.engine.connect() as connection:
         rows = connection.execute(
             sa.text("SELECT name, sent_at IS NOT NULL FROM outbox_events ORDER BY position")
         )
@@ -43,7 +43,7 @@ async def test_a_rolled_back_create_leaves_neither_product_nor_event(client, app
 async def test_the_relay_delivers_pending_events_once_and_marks_them_sent(client, app, caplog):
     await create_product(client)
     await create_product(client)
-    relay = OutboxRelay(uow_factory=app.state.container.uow, sink=LogEventSink(), interval=0)
+    relay = OutboxRelay(uow_factory=app.state.runtime.uow, sink=LogEventSink(), interval=0)
     with caplog.at_level("INFO", logger="app.events"):
         assert relay.run_once() == 2
         assert relay.run_once() == 0
@@ -58,7 +58,7 @@ async def test_a_failing_sink_leaves_events_pending_for_the_next_pass(client, ap
         def publish(self, event):
             raise ConnectionError("sink down")
 
-    uow_factory = app.state.container.uow
+    uow_factory = app.state.runtime.uow
     assert OutboxRelay(uow_factory=uow_factory, sink=BrokenSink(), interval=0).run_once() == 0
     assert outbox(app) == [("ProductCreated", False)]
     assert OutboxRelay(uow_factory=uow_factory, sink=LogEventSink(), interval=0).run_once() == 1

@@ -39,7 +39,7 @@ def seeded(app) -> None:
     ]
     from app.infrastructure.db.models import ProductRow
 
-    with app.state.container.engine.begin() as connection:
+    with app.state.runtime.engine.begin() as connection:
         connection.execute(sa.insert(ProductRow.__table__), rows)
 
 

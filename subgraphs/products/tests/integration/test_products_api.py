@@ -54,7 +54,7 @@ async def test_duplicate_sku_is_refused_and_nothing_is_written(client, app):
         }
     ]
     assert await count(client) == 1
-    with app.state.container.engine.connect() as connection:
+    with app.state.runtime.engine.connect() as connection:
         events = connection.exec_driver_sql("SELECT name FROM outbox_events").scalars().all()
     assert events == ["ProductCreated"]
 

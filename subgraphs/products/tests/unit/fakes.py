@@ -8,10 +8,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from subgraph_kit.outbox import DomainEvent, Outbox, PendingEvent
+
 from app.domain.errors import DuplicateSku
 from app.domain.models import Product, ProductFilter, ProductSort, SortKey, sort_key
-from app.domain.repositories import Outbox, PendingEvent, ProductRepository, UnitOfWork
-from app.domain.schemas import DomainEvent
+from app.domain.repositories import ProductRepository, UnitOfWork
 
 
 class FakeProductRepository(ProductRepository):
@@ -96,9 +97,9 @@ class FakeOutbox(Outbox):
             if row["sent_at"] is None
         ][:limit]
 
-    def mark_sent(self, event_ids: Sequence[int], *, at: datetime) -> None:
+    def mark_sent(self, positions: Sequence[int], *, at: datetime) -> None:
         for row in self.events:
-            if row["position"] in event_ids:
+            if row["position"] in positions:
                 row["sent_at"] = at
 
 

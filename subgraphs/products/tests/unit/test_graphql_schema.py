@@ -5,9 +5,10 @@ from typing import Any
 import pytest
 from graphql import parse, validate
 from strawberry.extensions.validation_cache import _get_validate_cache
+from subgraph_kit.graphql import LIMIT_RULES, MAX_REPRESENTATIONS
 
 from app.infrastructure.api.dependencies import GraphQLContext
-from app.infrastructure.api.graphql.schema import LIMIT_RULES, MAX_REPRESENTATIONS, schema
+from app.infrastructure.api.graphql.schema import schema
 from tests.unit.fakes import FakeUnitOfWork
 
 pytestmark = pytest.mark.anyio

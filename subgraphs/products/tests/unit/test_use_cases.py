@@ -3,9 +3,9 @@ from uuid import uuid4
 
 import pytest
 from pydantic import ValidationError
+from subgraph_kit.relay import relay_events
 
 from app.application import use_cases
-from app.application.event_publisher import relay_events
 from app.domain.errors import DuplicateSku, ProductNotFound
 from app.domain.models import ProductFilter, ProductSort, ProductStatus
 from app.domain.schemas import CreateProduct, DeleteProduct, UpdateProduct

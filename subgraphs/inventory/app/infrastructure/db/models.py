@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -20,19 +19,10 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from subgraph_kit.sql import NAMING_CONVENTION, BigIntegerPK, OutboxEventColumns
 
 from app.domain.models import StockChangeReason
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-# SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
-BigIntegerPK = BigInteger().with_variant(Integer(), "sqlite")
 REASONS = ", ".join(f"'{reason.value}'" for reason in StockChangeReason)
 
 
@@ -96,22 +86,5 @@ class IdempotencyKeyRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
-class OutboxEventRow(Base):
-    __tablename__ = "outbox_events"
-
-    position: Mapped[int] = mapped_column(BigIntegerPK, primary_key=True, autoincrement=True)
-    event_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
-    name: Mapped[str] = mapped_column(String(64))
-    aggregate_id: Mapped[str] = mapped_column(String(64))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-    __table_args__ = (
-        Index(
-            "ix_outbox_events_pending",
-            "position",
-            postgresql_where=text("sent_at IS NULL"),
-            sqlite_where=text("sent_at IS NULL"),
-        ),
-    )
+class OutboxEventRow(OutboxEventColumns, Base):
+    """Events waiting for (or done with) delivery; the columns are the same in every subgraph."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from subgraph_kit.sql import utc
 
 from app.domain.models import (
     MAX_ON_HAND,
@@ -32,15 +33,11 @@ from app.domain.models import (
 from app.domain.repositories import (
     IdempotencyStore,
     MovementRepository,
-    Outbox,
-    PendingEvent,
     StockRepository,
     StoredResult,
 )
-from app.domain.schemas import DomainEvent
 from app.infrastructure.db.models import (
     IdempotencyKeyRow,
-    OutboxEventRow,
     StockLevelRow,
     StockMovementRow,
 )
@@ -48,12 +45,6 @@ from app.infrastructure.db.models import (
 levels = StockLevelRow.__table__
 movements = StockMovementRow.__table__
 idempotency_keys = IdempotencyKeyRow.__table__
-outbox_events = OutboxEventRow.__table__
-
-
-def utc(value: datetime) -> datetime:
-    """Attach UTC to the naive datetimes SQLite hands back."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def insert_ignoring_conflicts(session: Session, table: Any, values: dict[str, Any]) -> bool:
@@ -241,52 +232,3 @@ class SqlAlchemyIdempotencyStore(IdempotencyStore):
     def purge(self, *, older_than: datetime) -> int:
         statement = delete(idempotency_keys).where(idempotency_keys.c.created_at < older_than)
         return self.session.execute(statement).rowcount
-
-
-class SqlAlchemyOutbox(Outbox):
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def add(self, events: Sequence[DomainEvent]) -> None:
-        if not events:
-            return
-        self.session.execute(
-            insert(outbox_events),
-            [
-                {
-                    "event_id": event.event_id,
-                    "name": event.name,
-                    "aggregate_id": str(event.aggregate_id),
-                    "payload": event.payload,
-                    "occurred_at": event.occurred_at,
-                }
-                for event in events
-            ],
-        )
-
-    def pending(self, *, limit: int) -> list[PendingEvent]:
-        statement = (
-            select(outbox_events)
-            .where(outbox_events.c.sent_at.is_(None))
-            .order_by(outbox_events.c.position)
-            .limit(limit)
-            # A plain lock (not SKIP LOCKED) makes concurrent relays take turns, which keeps
-            # delivery in commit order per aggregate.
-            .with_for_update()
-        )
-        return [
-            PendingEvent(
-                position=row.position,
-                event_id=row.event_id,
-                name=row.name,
-                aggregate_id=row.aggregate_id,
-                occurred_at=utc(row.occurred_at),
-                payload=row.payload,
-            )
-            for row in self.session.execute(statement)
-        ]
-
-    def mark_sent(self, event_ids: Sequence[int], *, at: datetime) -> None:
-        self.session.execute(
-            update(outbox_events).where(outbox_events.c.position.in_(event_ids)).values(sent_at=at)
-        )

@@ -4,33 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    CheckConstraint,
-    DateTime,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Text,
-    Uuid,
-    text,
-)
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, Index, MetaData, String, Text, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-# SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
-BigIntegerPK = BigInteger().with_variant(Integer(), "sqlite")
+from subgraph_kit.sql import NAMING_CONVENTION, OutboxEventColumns
 
 
 class Base(DeclarativeBase):
@@ -60,22 +37,5 @@ class ProductRow(Base):
     )
 
 
-class OutboxEventRow(Base):
-    __tablename__ = "outbox_events"
-
-    position: Mapped[int] = mapped_column(BigIntegerPK, primary_key=True, autoincrement=True)
-    event_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
-    name: Mapped[str] = mapped_column(String(64))
-    aggregate_id: Mapped[str] = mapped_column(String(64))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-    __table_args__ = (
-        Index(
-            "ix_outbox_events_pending",
-            "position",
-            postgresql_where=text("sent_at IS NULL"),
-            sqlite_where=text("sent_at IS NULL"),
-        ),
-    )
+class OutboxEventRow(OutboxEventColumns, Base):
+    """Events waiting for (or done with) delivery; the columns are the same in every subgraph."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -21,15 +20,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from subgraph_kit.sql import utc
 
 from app.domain.errors import DuplicateSku
 from app.domain.models import Money, Product, ProductFilter, ProductSort, ProductStatus, SortKey
-from app.domain.repositories import Outbox, PendingEvent, ProductRepository
-from app.domain.schemas import DomainEvent
-from app.infrastructure.db.models import OutboxEventRow, ProductRow
+from app.domain.repositories import ProductRepository
+from app.infrastructure.db.models import ProductRow
 
 products = ProductRow.__table__
-outbox_events = OutboxEventRow.__table__
 
 SORT_COLUMNS = {
     ProductSort.CREATED_AT_DESC: products.c.created_at,
@@ -40,11 +38,6 @@ SORT_COLUMNS = {
     ProductSort.PRICE_DESC: products.c.price_minor,
     ProductSort.SKU_ASC: products.c.sku,
 }
-
-
-def utc(value: datetime) -> datetime:
-    """Attach UTC to the naive datetimes SQLite hands back."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def escape_like(text: str) -> str:
@@ -157,52 +150,3 @@ class SqlAlchemyProductRepository(ProductRepository):
             if "sku" in str(error.orig).lower():
                 raise DuplicateSku(f"A product with SKU {sku} exists.", field=("sku",)) from None
             raise
-
-
-class SqlAlchemyOutbox(Outbox):
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def add(self, events: Sequence[DomainEvent]) -> None:
-        if not events:
-            return
-        self.session.execute(
-            insert(outbox_events),
-            [
-                {
-                    "event_id": event.event_id,
-                    "name": event.name,
-                    "aggregate_id": str(event.aggregate_id),
-                    "payload": event.payload,
-                    "occurred_at": event.occurred_at,
-                }
-                for event in events
-            ],
-        )
-
-    def pending(self, *, limit: int) -> list[PendingEvent]:
-        statement = (
-            select(outbox_events)
-            .where(outbox_events.c.sent_at.is_(None))
-            .order_by(outbox_events.c.position)
-            .limit(limit)
-            # A plain lock (not SKIP LOCKED) makes concurrent relays take turns, which keeps
-            # delivery in commit order per aggregate.
-            .with_for_update()
-        )
-        return [
-            PendingEvent(
-                position=row.position,
-                event_id=row.event_id,
-                name=row.name,
-                aggregate_id=row.aggregate_id,
-                occurred_at=utc(row.occurred_at),
-                payload=row.payload,
-            )
-            for row in self.session.execute(statement)
-        ]
-
-    def mark_sent(self, event_ids: Sequence[int], *, at: datetime) -> None:
-        self.session.execute(
-            update(outbox_events).where(outbox_events.c.position.in_(event_ids)).values(sent_at=at)
-        )

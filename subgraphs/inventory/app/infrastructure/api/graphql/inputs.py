@@ -5,11 +5,11 @@ from __future__ import annotations
 from uuid import UUID
 
 import strawberry
+from subgraph_kit.ids import parse_uuid
 
 from app.domain import models
 from app.domain.schemas import AdjustStock, SetStock
 from app.infrastructure.api.graphql.types import StockChangeReason
-from app.infrastructure.api.ids import parse_uuid
 
 
 @strawberry.input(description="Add delta (negative to remove) to on hand; never below zero.")

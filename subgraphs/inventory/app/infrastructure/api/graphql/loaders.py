@@ -9,10 +9,10 @@ from typing import Any
 from uuid import UUID
 
 from strawberry.dataloader import DataLoader
+from subgraph_kit.ids import parse_uuid
 
 from app.application.use_cases import get_stock_levels, list_movements
 from app.domain.models import StockLevel, StockMovement
-from app.infrastructure.api.ids import parse_uuid
 
 MAX_BATCH = 1000
 

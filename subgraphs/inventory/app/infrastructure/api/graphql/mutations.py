@@ -8,15 +8,15 @@ from uuid import UUID
 import strawberry
 from pydantic import ValidationError
 from strawberry.types import Info
+from subgraph_kit.graphql import user_errors
+from subgraph_kit.ids import parse_uuid
 
 from app.application import use_cases
 from app.domain import models
 from app.domain.errors import DomainError, ProductNotFound
 from app.domain.schemas import SetReorderPoint
-from app.infrastructure.api.graphql.errors import user_errors
 from app.infrastructure.api.graphql.inputs import AdjustStockInput, SetStockInput
 from app.infrastructure.api.graphql.types import StockLevel, StockPayload
-from app.infrastructure.api.ids import parse_uuid
 
 
 def known_id(product_id: strawberry.ID) -> UUID:

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import strawberry
 from strawberry.types import Info
+from subgraph_kit.graphql import Connection, check_page_size, connection, encode_cursor
 
 from app.application import use_cases
 from app.domain.models import StockLevelFilter
 from app.infrastructure.api.graphql.inputs import StockFilter
-from app.infrastructure.api.graphql.pagination import (
-    Connection,
-    check_page_size,
-    connection,
-    decode_level_cursor,
-    encode_cursor,
-)
+from app.infrastructure.api.graphql.pagination import decode_level_cursor
 from app.infrastructure.api.graphql.types import StockLevel
 
 

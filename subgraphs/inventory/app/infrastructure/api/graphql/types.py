@@ -6,17 +6,17 @@ from datetime import datetime
 
 import strawberry
 from strawberry.types import Info
+from subgraph_kit.graphql import (
+    Connection,
+    UserError,
+    check_page_size,
+    connection,
+    encode_cursor,
+)
 
 from app.application.use_cases import count_movements
 from app.domain import models
-from app.infrastructure.api.graphql.errors import UserError
-from app.infrastructure.api.graphql.pagination import (
-    Connection,
-    check_page_size,
-    connection,
-    decode_movement_cursor,
-    encode_cursor,
-)
+from app.infrastructure.api.graphql.pagination import decode_movement_cursor
 
 StockChangeReason = strawberry.enum(models.StockChangeReason)
 

@@ -9,12 +9,12 @@ from uuid import UUID
 
 import strawberry
 from strawberry import UNSET
+from subgraph_kit.graphql import BadUserInput
+from subgraph_kit.ids import parse_uuid
 
 from app.domain import models
 from app.domain.schemas import MAX_AMOUNT, CreateProduct, UpdateProduct
-from app.infrastructure.api.graphql.errors import BadUserInput
 from app.infrastructure.api.graphql.types import ProductStatus
-from app.infrastructure.api.ids import parse_uuid
 
 
 @strawberry.input

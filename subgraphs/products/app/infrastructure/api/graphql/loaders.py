@@ -8,10 +8,10 @@ from typing import Any
 from uuid import UUID
 
 from strawberry.dataloader import DataLoader
+from subgraph_kit.ids import parse_uuid
 
 from app.application.use_cases import get_products
 from app.infrastructure.api.graphql.types import Product
-from app.infrastructure.api.ids import parse_uuid
 
 MAX_BATCH = 1000
 

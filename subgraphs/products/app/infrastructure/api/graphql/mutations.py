@@ -7,14 +7,19 @@ from uuid import UUID
 import strawberry
 from pydantic import ValidationError
 from strawberry.types import Info
+from subgraph_kit.graphql import UserError, user_errors
+from subgraph_kit.ids import parse_uuid
 
 from app.application import use_cases
 from app.domain.errors import DomainError, ProductNotFound
 from app.domain.schemas import DeleteProduct
-from app.infrastructure.api.graphql.errors import user_errors
 from app.infrastructure.api.graphql.inputs import CreateProductInput, UpdateProductInput
 from app.infrastructure.api.graphql.types import DeleteProductPayload, Product, ProductPayload
-from app.infrastructure.api.ids import parse_uuid
+
+
+def refusals(error: DomainError | ValidationError) -> list[UserError]:
+    """userErrors under `input`, except those about the product id: the top-level `id`."""
+    return user_errors(error, arguments={"id": "id", "productId": "id"})
 
 
 def existing_id(id: strawberry.ID) -> UUID:
@@ -32,7 +37,10 @@ class Mutation:
         try:
             product = await info.context.run(use_cases.create_product, input.to_command())
         except (DomainError, ValidationError) as error:
-            return ProductPayload(product=None, user_errors=user_errors(error))
+            return ProductPayload(
+                product=None,
+                user_errors=refusals(error),
+            )
         return ProductPayload(product=Product.from_domain(product), user_errors=[])
 
     @strawberry.mutation(description="Change only the fields given in `input`.")
@@ -44,7 +52,10 @@ class Mutation:
                 use_cases.update_product, input.to_command(existing_id(id))
             )
         except (DomainError, ValidationError) as error:
-            return ProductPayload(product=None, user_errors=user_errors(error))
+            return ProductPayload(
+                product=None,
+                user_errors=refusals(error),
+            )
         return ProductPayload(product=Product.from_domain(product), user_errors=[])
 
     @strawberry.mutation
@@ -53,5 +64,8 @@ class Mutation:
             command = DeleteProduct(product_id=existing_id(id))
             deleted = await info.context.run(use_cases.delete_product, command)
         except (DomainError, ValidationError) as error:
-            return DeleteProductPayload(deleted_id=None, user_errors=user_errors(error))
+            return DeleteProductPayload(
+                deleted_id=None,
+                user_errors=refusals(error),
+            )
         return DeleteProductPayload(deleted_id=strawberry.ID(str(deleted)), user_errors=[])

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import strawberry
 from strawberry.types import Info
+from subgraph_kit.graphql import (
+    BadUserInput,
+    check_page_size,
+    connection,
+    encode_cursor,
+)
 
 from app.application import use_cases
 from app.domain import models
-from app.infrastructure.api.graphql.errors import BadUserInput
 from app.infrastructure.api.graphql.inputs import ProductFilter
-from app.infrastructure.api.graphql.pagination import check_page_size, decode_cursor, encode_cursor
-from app.infrastructure.api.graphql.types import (
-    Edge,
-    PageInfo,
-    Product,
-    ProductConnection,
-    ProductSort,
-)
+from app.infrastructure.api.graphql.pagination import decode_position, encode_position
+from app.infrastructure.api.graphql.types import Product, ProductConnection, ProductSort
 
 
 @strawberry.type
@@ -42,23 +41,19 @@ class Query:
         sort: ProductSort = models.ProductSort.CREATED_AT_DESC,  # type: ignore[valid-type]
     ) -> ProductConnection:
         check_page_size(first)
-        position = decode_cursor(after, sort) if after is not None else None
+        position = decode_position(after, sort) if after is not None else None
         criteria = filter.to_domain() if filter else models.ProductFilter()
         page, has_next = await info.context.run(
             use_cases.list_products, filter=criteria, sort=sort, first=first, after=position
         )
-        edges = [Edge(cursor=encode_cursor(p, sort), node=Product.from_domain(p)) for p in page]
 
         async def count() -> int:
             return await info.context.run(use_cases.count_products, filter=criteria)
 
-        return ProductConnection(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=has_next,
-                has_previous_page=after is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+        return connection(
+            [Product.from_domain(product) for product in page],
+            [encode_cursor(*encode_position(product, sort)) for product in page],
+            has_next=has_next,
+            after=after,
             count=count,
         )

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import Generic, TypeVar
 
 import strawberry
 from strawberry.types import Info
+from subgraph_kit.graphql import Connection, UserError
 
 from app.domain import models
-from app.infrastructure.api.graphql.errors import UserError
 
 ProductStatus = strawberry.enum(models.ProductStatus)
 ProductSort = strawberry.enum(models.ProductSort)
-
-NodeT = TypeVar("NodeT")
 
 
 @strawberry.type
@@ -52,35 +48,6 @@ class Product:
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Product | None:
         return await info.context.loaders.product_by_id.load(id)
-
-
-@strawberry.federation.type(shareable=True)
-class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
-
-
-@strawberry.type
-class Edge(Generic[NodeT]):
-    cursor: str
-    node: NodeT
-
-
-@strawberry.type
-class Connection(Generic[NodeT]):
-    edges: list[Edge[NodeT]]
-    page_info: PageInfo
-    count: strawberry.Private[Callable[[], Awaitable[int]]]
-
-    @strawberry.field
-    def nodes(self) -> list[NodeT]:
-        return [edge.node for edge in self.edges]
-
-    @strawberry.field(description="Matching items in all pages; costs one COUNT query.")
-    async def total_count(self) -> int:
-        return await self.count()
 
 
 ProductConnection = Connection[Product]

@@ -6,13 +6,23 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable
-from typing import Protocol
+from datetime import datetime
+from typing import Any, Protocol
 
 import anyio
 
-from app.domain.repositories import PendingEvent, UnitOfWork
+from subgraph_kit.outbox import Outbox, PendingEvent
 
 logger = logging.getLogger("app.events")
+
+
+class OutboxUnitOfWork(Protocol):
+    outbox: Outbox
+
+    def __enter__(self) -> Any: ...
+    def __exit__(self, *args: object) -> None: ...
+    def commit(self) -> None: ...
+    def now(self) -> datetime: ...
 
 
 class EventSink(Protocol):
@@ -21,7 +31,7 @@ class EventSink(Protocol):
 
 
 class LogEventSink:
-    """Write each event as one structured JSON log line."""
+    """Write each event as one structured JSON log line on the `app.events` logger."""
 
     def publish(self, event: PendingEvent) -> None:
         logger.info(
@@ -38,7 +48,7 @@ class LogEventSink:
         )
 
 
-def relay_events(*, uow: UnitOfWork, sink: EventSink, batch_size: int = 100) -> int:
+def relay_events(*, uow: OutboxUnitOfWork, sink: EventSink, batch_size: int = 100) -> int:
     """Deliver pending events in commit order; stop at the first failure, keep the rest pending."""
     delivered: list[int] = []
     with uow:
@@ -56,10 +66,10 @@ def relay_events(*, uow: UnitOfWork, sink: EventSink, batch_size: int = 100) -> 
 
 
 class OutboxRelay:
-    """Run `relay_events` in a worker thread every `interval` seconds until cancelled."""
+    """Deliver pending events in a worker thread every `interval` seconds until cancelled."""
 
     def __init__(
-        self, *, uow_factory: Callable[[], UnitOfWork], sink: EventSink, interval: float
+        self, *, uow_factory: Callable[[], OutboxUnitOfWork], sink: EventSink, interval: float
     ) -> None:
         self.uow_factory = uow_factory
         self.sink = sink

@@ -1,0 +1,273 @@
+"""GraphQL pieces both subgraphs share: @shareable types, connections, cursors, the error
+policy and the schema with its limits and caches."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import enum
+import json
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import Any, Generic, Protocol, TypeVar
+
+import strawberry
+from graphql import GraphQLError
+from pydantic import ValidationError
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.federation.schema import FederationAny
+from strawberry.types import ExecutionContext, Info
+
+from subgraph_kit.http_middleware import current_request_id
+
+logger = logging.getLogger("app.graphql")
+
+MAX_DEPTH = 12
+MAX_ALIASES = 30
+MAX_TOKENS = 3000
+MAX_REPRESENTATIONS = 1000
+MAX_PAGE_SIZE = 100
+
+NodeT = TypeVar("NodeT")
+
+
+@strawberry.enum
+class UserErrorCode(enum.Enum):
+    INVALID_INPUT = "INVALID_INPUT"
+    NOT_FOUND = "NOT_FOUND"
+    DUPLICATE_SKU = "DUPLICATE_SKU"
+    PRODUCT_NOT_FOUND = "PRODUCT_NOT_FOUND"
+    INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK"
+    VERSION_CONFLICT = "VERSION_CONFLICT"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    PRODUCTS_UNAVAILABLE = "PRODUCTS_UNAVAILABLE"
+
+
+@strawberry.federation.type(shareable=True)
+class UserError:
+    field: list[str] | None
+    message: str
+    code: UserErrorCode
+
+
+@strawberry.federation.type(shareable=True)
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[NodeT]):
+    cursor: str
+    node: NodeT
+
+
+@strawberry.type
+class Connection(Generic[NodeT]):
+    edges: list[Edge[NodeT]]
+    page_info: PageInfo
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field
+    def nodes(self) -> list[NodeT]:
+        return [edge.node for edge in self.edges]
+
+    @strawberry.field(description="Matching items in all pages; costs one COUNT query.")
+    async def total_count(self) -> int:
+        return await self.count()
+
+
+def connection(
+    nodes: Sequence[NodeT],
+    cursors: Sequence[str],
+    *,
+    has_next: bool,
+    after: str | None,
+    count: Callable[[], Awaitable[int]],
+) -> Connection[NodeT]:
+    """Assemble a Relay connection from one page of nodes and their cursors.
+
+    `hasPreviousPage` is true exactly when the page starts after a cursor: that cursor's
+    own item precedes the page.
+    """
+    edges = [Edge(cursor=cursor, node=node) for cursor, node in zip(cursors, nodes, strict=True)]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=has_next,
+            has_previous_page=after is not None,
+            start_cursor=cursors[0] if cursors else None,
+            end_cursor=cursors[-1] if cursors else None,
+        ),
+        count=count,
+    )
+
+
+class BadUserInput(GraphQLError):
+    """A request argument the API refuses; shown to the client with code BAD_USER_INPUT."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, extensions={"code": "BAD_USER_INPUT"})
+
+
+def check_page_size(first: int) -> int:
+    if not 1 <= first <= MAX_PAGE_SIZE:
+        raise BadUserInput(f"`first` must be between 1 and {MAX_PAGE_SIZE}.")
+    return first
+
+
+def encode_cursor(*parts: object) -> str:
+    """Make an opaque cursor of JSON-ready parts."""
+    raw = json.dumps(list(parts), separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, *, kind: str, parts: int) -> list[Any]:
+    """Return the parts after `kind` of a cursor made by `encode_cursor(kind, ...)`."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        decoded = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, TypeError, binascii.Error, UnicodeError):
+        raise BadUserInput("`after` is not a valid cursor.") from None
+    if not isinstance(decoded, list) or len(decoded) != parts + 1:
+        raise BadUserInput("`after` is not a valid cursor.")
+    if decoded[0] != kind:
+        raise BadUserInput("`after` was issued for another list or sort order.")
+    return decoded[1:]
+
+
+class RuleBroken(Protocol):
+    """What a domain exception offers the edge: a code, a message, and the input it is about."""
+
+    code: str
+    message: str
+    field: tuple[str, ...] | None
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def user_errors(
+    error: RuleBroken | ValidationError,
+    *,
+    prefix: tuple[str, ...] = ("input",),
+    arguments: Mapping[str, str] | None = None,
+) -> list[UserError]:
+    """Translate a broken rule or refused input into userErrors.
+
+    Field paths are put under `prefix` (the input argument), except those starting with a
+    name in `arguments`, which are top-level arguments (mapped to their GraphQL names).
+    """
+
+    def path(location: Iterable[object]) -> list[str]:
+        parts = [camel(str(part)) for part in location]
+        if parts and arguments and parts[0] in arguments:
+            return [arguments[parts[0]], *parts[1:]]
+        return [*prefix, *parts]
+
+    if isinstance(error, ValidationError):
+        return [
+            UserError(
+                field=path(detail["loc"]),
+                message=detail["msg"].removeprefix("Value error, "),
+                code=UserErrorCode.INVALID_INPUT,
+            )
+            for detail in error.errors()
+        ]
+    return [
+        UserError(
+            field=path(error.field) if error.field else None,
+            message=error.message,
+            code=UserErrorCode(error.code),
+        )
+    ]
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """Mask errors raised by our code that are not deliberate GraphQL errors."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    """Hide unexpected exceptions behind INTERNAL_SERVER_ERROR and log them with the request id."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=is_unexpected, error_message="Internal server error.")
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        request_id = current_request_id()
+        logger.error(
+            "unexpected error in %s (request %s)",
+            ".".join(map(str, error.path or ())) or "operation",
+            request_id,
+            exc_info=error.original_error,
+        )
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
+        return masked
+
+
+def label_request_errors(errors: list[GraphQLError]) -> None:
+    """Give errors about the request itself (no path: parsing, validation, variables) a code."""
+    for error in errors:
+        if error.path is None and not (error.extensions or {}).get("code"):
+            error.extensions = {**(error.extensions or {}), "code": request_error_code(error)}
+
+
+def request_error_code(error: GraphQLError) -> str:
+    if error.message.startswith("Syntax Error"):
+        return "GRAPHQL_PARSE_FAILED"
+    if error.message.startswith("Variable '$"):
+        return "BAD_USER_INPUT"
+    return "GRAPHQL_VALIDATION_FAILED"
+
+
+# The limiters build their rule classes in __init__. Built once here, the rules are the same
+# objects on every request, so ValidationCache (keyed by the rules) actually hits.
+LIMIT_RULES = [
+    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+]
+
+
+class SubgraphSchema(strawberry.federation.Schema):
+    """A federation schema with our limits, caches and error policy."""
+
+    def __init__(self, *, query: type, mutation: type) -> None:
+        extensions: list[Any] = [
+            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            lambda: AddValidationRules(LIMIT_RULES),
+            ParserCache,
+            ValidationCache,
+            MaskUnexpectedErrors,
+        ]
+        super().__init__(query=query, mutation=mutation, extensions=extensions)
+
+    def entities_resolver(
+        self, info: Info, representations: list[FederationAny]
+    ) -> list[FederationAny]:
+        # Strawberry has no setting for this cap.
+        if len(representations) > MAX_REPRESENTATIONS:
+            raise BadUserInput(f"`_entities` takes at most {MAX_REPRESENTATIONS} representations.")
+        return super().entities_resolver(info, representations)
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Runs on every error before the extensions see it, including the syntax errors that
+        # ParserCache raises outside the operation hooks. Unexpected errors are logged by
+        # MaskUnexpectedErrors with the request id; client mistakes are not server errors.
+        label_request_errors(errors)

@@ -1,0 +1,46 @@
+"""Settings every subgraph reads; each service subclasses them with its own defaults."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings
+
+DEFAULT_KEYS = ("", "secret")
+
+
+def normalise_database_url(url: str) -> str:
+    """Point plain Postgres URLs at psycopg2, the driver the services ship with."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url.removeprefix(prefix)
+    return url
+
+
+class ServiceSettings(BaseSettings):
+    """The environment variables of one subgraph; read once, in `get_settings`."""
+
+    # Keys that may not keep a default value when ENVIRONMENT=production.
+    secret_fields: ClassVar[tuple[str, ...]] = ("api_key",)
+
+    environment: Literal["development", "production"] = "development"
+    api_key: str = "secret"
+    database_url: str
+    db_pool_size: int = Field(default=10, ge=1)
+    statement_timeout_ms: int = Field(default=5000, ge=0)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    log_level: str = "INFO"
+
+    _normalise_url = field_validator("database_url")(normalise_database_url)
+
+    @model_validator(mode="after")
+    def _refuse_default_keys_in_production(self) -> ServiceSettings:
+        if self.environment == "production":
+            for name in self.secret_fields:
+                if getattr(self, name) in DEFAULT_KEYS:
+                    raise ValueError(
+                        f"{name.upper()} must be set to a non-default value in production"
+                    )
+        return self
