@@ -1,7 +1,8 @@
 """Run the subgraphs (and the gateway, once composed) together for `make up`.
 
 Each process's output is prefixed with its name; Ctrl-C (or any process dying) stops them all.
-Each service uses <NAME>_DATABASE_URL when set, else a SQLite file under ./data/.
+Each service uses <NAME>_DATABASE_URL when set, else a SQLite file under ./data/;
+<NAME>_PORT moves a process off its default port (8000, 8001, 4000).
 """
 
 from __future__ import annotations
@@ -29,21 +30,17 @@ class Process:
     env: dict[str, str]
 
 
-def subgraph(name: str, port: int) -> Process:
+def subgraph(name: str, port: int, urls: dict[str, str]) -> Process:
     database = os.environ.get(f"{name.upper()}_DATABASE_URL", f"sqlite:///{ROOT}/data/{name}.db")
     command = [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app"]
     command += ["--host", HOST, "--port", str(port), "--no-access-log"]
-    return Process(name, port, command, ROOT / "subgraphs" / name, {"DATABASE_URL": database})
+    env = {"DATABASE_URL": database, "PRODUCTS_URL": urls["PRODUCTS_URL"]}
+    return Process(name, port, command, ROOT / "subgraphs" / name, env)
 
 
-def gateway(port: int) -> Process:
-    return Process(
-        "gateway",
-        port,
-        ["node", "gateway.mjs"],
-        ROOT / "gateway",
-        {"PORT": str(port), "HOST": HOST},
-    )
+def gateway(port: int, urls: dict[str, str]) -> Process:
+    env = {"PORT": str(port), "HOST": HOST, **urls}
+    return Process("gateway", port, ["node", "gateway.mjs"], ROOT / "gateway", env)
 
 
 def port_is_free(port: int) -> bool:
@@ -66,8 +63,20 @@ def relay_output(process: Process, child: subprocess.Popen[str]) -> None:
 
 
 def main(names: list[str]) -> int:
-    ports = {"products": 8000, "inventory": 8001, "gateway": 4000}
-    wanted = [gateway(ports[n]) if n == "gateway" else subgraph(n, ports[n]) for n in names]
+    defaults = {"products": 8000, "inventory": 8001, "gateway": 4000}
+    ports = {
+        name: int(os.environ.get(f"{name.upper()}_PORT", port)) for name, port in defaults.items()
+    }
+    # Inventory and the gateway find the subgraphs where this run puts them, unless told.
+    urls = {
+        f"{name.upper()}_URL": os.environ.get(
+            f"{name.upper()}_URL", f"http://{HOST}:{ports[name]}/graphql"
+        )
+        for name in ("products", "inventory")
+    }
+    wanted = [
+        gateway(ports[n], urls) if n == "gateway" else subgraph(n, ports[n], urls) for n in names
+    ]
     taken = [p for p in wanted if not port_is_free(p.port)]
     for process in taken:
         print(

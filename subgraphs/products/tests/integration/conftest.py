@@ -26,6 +26,11 @@ def database_url(
 
 
 @pytest.fixture
+def is_postgres(database_url: str) -> bool:
+    return database_url.startswith("postgresql")
+
+
+@pytest.fixture
 def settings(database_url: str) -> Settings:
     return Settings(database_url=database_url, api_key=API_KEY, outbox_poll_seconds=3600)
 
