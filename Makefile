@@ -14,7 +14,7 @@ INSTALLED := $(VENV)/.installed
 -include .env
 export
 
-.PHONY: help install lint format test test-unit up migrate schema compose lock clean
+.PHONY: help install lint format test test-unit up migrate schema compose lock clean bench vendor-explorer fuzz soak
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -48,6 +48,12 @@ test: lint ## Every suite: each subgraph (unit, integration, snapshots), then cr
 	@echo "== cross-service"
 	$(PY) -m pytest
 
+fuzz: install ## Long Schemathesis run on both subgraphs (FUZZ_EXAMPLES per operation, default 500)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(PY) -m pytest tests/test_fuzz.py
+
+soak: install ## Mixed load through the gateway for SOAK_SECONDS (default 300) at SOAK_CONNECTIONS (32)
+	SOAK_SECONDS=$${SOAK_SECONDS:-300} $(PY) -m pytest tests/test_soak.py
+
 migrate: install ## Apply every migration to each service's DATABASE_URL
 	@mkdir -p data
 	@for service in $(SERVICES); do \
@@ -59,6 +65,14 @@ migrate: install ## Apply every migration to each service's DATABASE_URL
 up: migrate ## Run the stack on SQLite under ./data (or the DATABASE_URLs you set); Ctrl-C stops it
 	$(PY) scripts/dev.py $(SERVICES) gateway
 
+# `make bench DURATION=10 CONCURRENCY=16`; BENCH_DATABASE_URL=postgresql://… benchmarks on
+# Postgres; BENCH_ARGS passes more options (`.venv/bin/python -m bench --help`).
+DURATION ?= 10
+CONCURRENCY ?= 16
+
+bench: install ## Throughput, latency and SQL cost beside a plain-SQL floor (see bench/)
+	$(PY) -m bench --duration $(DURATION) --concurrency $(CONCURRENCY) $(BENCH_ARGS)
+
 schema: install ## Refresh each subgraph's schema.graphql snapshot from the code
 	@for service in $(SERVICES); do \
 		(cd subgraphs/$$service && $(PY) -c 'from app.infrastructure.api.graphql.schema import schema; print(schema.as_str())' > schema.graphql) || exit 1; \
@@ -66,6 +80,10 @@ schema: install ## Refresh each subgraph's schema.graphql snapshot from the code
 
 compose: install ## Compose supergraph.graphql from supergraph.yaml
 	node gateway/compose.mjs
+
+vendor-explorer: ## Re-copy the pinned GraphiQL/Swagger UI files (tools/explorer-assets) into the kit
+	@command -v npm >/dev/null || { echo "Node 20+ and npm are required"; exit 1; }
+	node tools/explorer-assets/vendor.mjs
 
 lock: ## Re-resolve the pinned requirements (after changing a pyproject.toml or requirements-dev.in)
 	@for service in $(SERVICES); do \

@@ -4,10 +4,12 @@
 // Env: HOST (127.0.0.1), PORT (4000), SUPERGRAPH_PATH (../supergraph.graphql),
 //      <SUBGRAPH>_URL, e.g. PRODUCTS_URL / INVENTORY_URL (default: the routing_url
 //      composed into the supergraph).
-// GraphQL is served on every path except GET /health (liveness, no I/O).
+// GraphQL is served on every path except GET /health (liveness, no I/O) and
+// GET /explorer-assets/* (GraphiQL's files); a browser's GET / gets GraphiQL.
 import { readFileSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import http from 'node:http';
-import { dirname, resolve } from 'node:path';
+import { dirname, extname, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer, HeaderMap } from '@apollo/server';
@@ -42,22 +44,89 @@ const gateway = new ApolloGateway({
   },
 });
 
-// A tiny local page instead of Apollo's default landing page, which loads Sandbox
-// from a CDN and so shows nothing offline.
+// GraphiQL for the supergraph instead of Apollo's default landing page, which loads
+// Sandbox from a CDN and so shows nothing offline: the subgraphs' page and vendored files
+// (libs/subgraph_kit/subgraph_kit/static, `make vendor-explorer`), served from here.
+const EXPLORER_DIR = resolve(here, '../libs/subgraph_kit/subgraph_kit/static');
+const EXPLORER_ASSETS = '/explorer-assets';
+const EXPLORER_QUERY = `# supergraph: Ctrl-Enter (or ▶) runs the query.
+# The API key goes in the Headers tab below.
+
+query CatalogWithStock {
+  products(first: 5) {
+    nodes {
+      sku
+      name
+      price { amount currencyCode }
+      stock { onHand available lowStock }
+      inStock
+    }
+  }
+}
+`;
+// "secret" is the development default of API_KEY (.env.example); type your key over it.
+const EXPLORER_HEADERS = '{\n  "X-API-Key": "secret"\n}';
+const CONTENT_TYPES = {
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.json': 'application/json',
+  '.png': 'image/png',
+};
+
+function explorerPage() {
+  // JSON inside <script>: escape what could end the element or open a comment.
+  const config = JSON.stringify({ query: EXPLORER_QUERY, headers: EXPLORER_HEADERS })
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026');
+  const values = { title: 'supergraph', assets: EXPLORER_ASSETS, config };
+  return readFileSync(resolve(EXPLORER_DIR, 'graphiql.html'), 'utf8').replace(
+    /\{\{(\w+)\}\}/g,
+    (_, name) => values[name],
+  );
+}
+
 const localLandingPage = {
   async serverWillStart() {
+    let html;
+    try {
+      html = explorerPage();
+    } catch (err) {
+      console.error(`gateway: no GraphiQL page (${err.message}); serving a plain landing page`);
+      html =
+        '<!doctype html><title>Supergraph gateway</title><h1>Supergraph gateway</h1>' +
+        '<p>POST GraphQL queries to this URL (header <code>X-API-Key</code>). ' +
+        'Liveness: <a href="/health">/health</a>.</p>';
+    }
     return {
       async renderLandingPage() {
-        return {
-          html:
-            '<!doctype html><title>Supergraph gateway</title><h1>Supergraph gateway</h1>' +
-            '<p>POST GraphQL queries to this URL (header <code>X-API-Key</code>). ' +
-            'Liveness: <a href="/health">/health</a>.</p>',
-        };
+        return { html };
       },
     };
   },
 };
+
+// GET /explorer-assets/<file>: a file of EXPLORER_DIR (never outside it), revalidated by ETag.
+async function sendAsset(req, res, name) {
+  let path;
+  try {
+    path = resolve(EXPLORER_DIR, decodeURIComponent(name));
+  } catch {
+    path = null; // malformed %-escape
+  }
+  const type = path && CONTENT_TYPES[extname(path)];
+  const info = type && path.startsWith(EXPLORER_DIR + sep) ? await stat(path).catch(() => null) : null;
+  if (!info?.isFile()) return send(res, 404, { errors: [{ message: 'Not found' }] });
+  const etag = `"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
+  const headers = { 'content-type': type, 'cache-control': 'no-cache', etag };
+  if (req.headers['if-none-match'] === etag) {
+    res.writeHead(304, headers);
+    return res.end();
+  }
+  const body = await readFile(path);
+  res.writeHead(200, { ...headers, 'content-length': body.length });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
 
 const httpServer = http.createServer((req, res) => {
   handle(req, res).catch((err) => {
@@ -112,6 +181,9 @@ async function handle(req, res) {
   const url = new URL(req.url, 'http://gateway');
   if (url.pathname === '/health' && (req.method === 'GET' || req.method === 'HEAD')) {
     return send(res, 200, { status: 'ok' });
+  }
+  if (url.pathname.startsWith(`${EXPLORER_ASSETS}/`) && (req.method === 'GET' || req.method === 'HEAD')) {
+    return sendAsset(req, res, url.pathname.slice(EXPLORER_ASSETS.length + 1));
   }
 
   const headers = new HeaderMap();

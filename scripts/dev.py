@@ -32,8 +32,10 @@ class Process:
 
 def subgraph(name: str, port: int, urls: dict[str, str]) -> Process:
     database = os.environ.get(f"{name.upper()}_DATABASE_URL", f"sqlite:///{ROOT}/data/{name}.db")
-    command = [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app"]
+    command = [sys.executable, "-m", "subgraph_kit.serve", "--factory", "app.main:create_app"]
     command += ["--host", HOST, "--port", str(port), "--no-access-log"]
+    # On Ctrl-C/SIGTERM, in-flight requests get this long to finish before they are cut.
+    command += ["--timeout-graceful-shutdown", os.environ.get("SHUTDOWN_GRACE_SECONDS", "25")]
     env = {"DATABASE_URL": database, "PRODUCTS_URL": urls["PRODUCTS_URL"]}
     return Process(name, port, command, ROOT / "subgraphs" / name, env)
 

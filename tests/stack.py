@@ -230,7 +230,7 @@ class Stack:
 
     def _start_processes(self, node: str, inventory_route: CountingProxy | None) -> None:
         products_port, inventory_port, gateway_port = free_ports(3)
-        python = [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app"]
+        python = [sys.executable, "-m", "subgraph_kit.serve", "--factory", "app.main:create_app"]
         python += ["--host", HOST, "--no-access-log", "--port"]
         products = Process(
             "products",

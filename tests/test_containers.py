@@ -209,7 +209,7 @@ def stand_ins(tmp_path: Path) -> tuple[dict[str, str], Path]:
     """`alembic` and `uvicorn` that log their arguments; ALEMBIC_EXIT makes alembic fail."""
     bin_dir, log = tmp_path / "bin", tmp_path / "calls.log"
     bin_dir.mkdir()
-    for name, status in (("alembic", "${ALEMBIC_EXIT:-0}"), ("uvicorn", "0")):
+    for name, status in (("alembic", "${ALEMBIC_EXIT:-0}"), ("subgraph-serve", "0")):
         script = bin_dir / name
         script.write_text(f'#!/bin/sh\necho "{name} $*" >> "{log}"\nexit {status}\n')
         script.chmod(0o755)
@@ -225,15 +225,18 @@ def test_entrypoint_serve_migrates_then_execs_uvicorn(
     entrypoint = ROOT / "subgraphs" / service / "docker-entrypoint.sh"
 
     default = run(["sh", entrypoint, "serve"], env=env)
-    moved = run(["sh", entrypoint, "serve", "--log-level", "debug"], env=env | {"PORT": "9000"})
+    moved = run(
+        ["sh", entrypoint, "serve", "--log-level", "debug"],
+        env=env | {"PORT": "9000", "SHUTDOWN_GRACE_SECONDS": "5"},
+    )
 
     assert (default.returncode, moved.returncode) == (0, 0), report(default) + report(moved)
-    uvicorn = "uvicorn --factory app.main:create_app --host 0.0.0.0 --port"
+    uvicorn = "subgraph-serve --factory app.main:create_app --host 0.0.0.0 --port"
     assert log.read_text().splitlines() == [
         "alembic upgrade head",
-        f"{uvicorn} {SUBGRAPHS[service]} --proxy-headers",
+        f"{uvicorn} {SUBGRAPHS[service]} --proxy-headers --timeout-graceful-shutdown 25",
         "alembic upgrade head",
-        f"{uvicorn} 9000 --proxy-headers --log-level debug",
+        f"{uvicorn} 9000 --proxy-headers --timeout-graceful-shutdown 5 --log-level debug",
     ]
 
 

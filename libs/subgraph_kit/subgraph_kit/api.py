@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import partial
@@ -15,10 +16,10 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
-from strawberry.fastapi import GraphQLRouter
 from strawberry.federation import Schema
 
-from subgraph_kit.http_middleware import BodySizeLimit, RequestId
+from subgraph_kit.explorer import GraphiQLRouter, mount_explorers
+from subgraph_kit.http_middleware import BodySizeLimit, RequestId, current_request_id
 from subgraph_kit.relay import LogEventSink, OutboxRelay
 from subgraph_kit.settings import ServiceSettings
 from subgraph_kit.sql import create_db_engine, create_session_factory
@@ -118,11 +119,45 @@ def health_router(readiness_details: Callable[[], Awaitable[dict[str, str]]] | N
     return router
 
 
+class RequestIdFilter(logging.Filter):
+    """Stamp every record with the id of the request being served ('-' outside requests)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = current_request_id()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, for log shippers in production."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "requestId": getattr(record, "request_id", "-"),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, separators=(",", ":"))
+
+
 def configure_logging(settings: ServiceSettings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    """Plain lines in development, JSON lines in production, uvicorn's own loggers included."""
+    handler = logging.StreamHandler()
+    handler.addFilter(RequestIdFilter())
+    if settings.environment == "production":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+        )
+    logging.basicConfig(level=settings.log_level.upper(), handlers=[handler], force=True)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        uvicorn_logger = logging.getLogger(name)
+        uvicorn_logger.handlers.clear()
+        uvicorn_logger.propagate = True
 
 
 def create_subgraph_app(
@@ -134,6 +169,7 @@ def create_subgraph_app(
     context_getter: Callable[..., Any],
     readiness_details: Callable[[], Awaitable[dict[str, str]]] | None = None,
     lifespan: Callable[[], contextlib.AbstractAsyncContextManager[None]] | None = None,
+    example_query: str | None = None,
 ) -> FastAPI:
     """Build a subgraph app: GraphQL at /graphql behind the API key, health routes, the outbox
     relay in the background, request ids and the body limit. `lifespan` adds start-up and
@@ -151,28 +187,37 @@ def create_subgraph_app(
                 await stack.enter_async_context(lifespan())
             task = asyncio.create_task(relay.run_forever())
             yield
+            # Uvicorn has stopped accepting and let in-flight requests finish (up to its
+            # --timeout-graceful-shutdown); deliver what they committed before going.
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            await relay.drain()
         runtime.engine.dispose()
 
-    app = FastAPI(title=title, summary=summary, version="1.0.0", lifespan=run)
+    app = FastAPI(
+        title=title, summary=summary, version="1.0.0", lifespan=run, docs_url=None, redoc_url=None
+    )
     app.state.runtime = runtime
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestId)
     app.add_exception_handler(Unauthenticated, unauthenticated)
     app.include_router(health_router(readiness_details))
     app.include_router(
-        GraphQLRouter(
+        GraphiQLRouter(
             schema,
+            title=title,
+            example_query=example_query,
             context_getter=context_getter,
-            graphql_ide="graphiql",
+            # Production serves no GraphiQL unless ENABLE_GRAPHIQL=true (GET then answers 404).
+            graphql_ide="graphiql" if settings.graphiql_enabled else None,
             allow_queries_via_get=False,
             subscription_protocols=(),
             dependencies=[Depends(require_api_key)],
         ),
         prefix="/graphql",
     )
+    mount_explorers(app)  # GraphiQL's files and Swagger UI on /docs, offline
     return app
 
 

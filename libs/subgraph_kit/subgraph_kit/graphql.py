@@ -6,13 +6,15 @@ from __future__ import annotations
 import base64
 import binascii
 import enum
+import functools
+import inspect
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
 from pydantic import ValidationError
 from strawberry.extensions import (
     AddValidationRules,
@@ -21,6 +23,7 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
+    SchemaExtension,
     ValidationCache,
 )
 from strawberry.federation.schema import FederationAny
@@ -143,7 +146,21 @@ def decode_cursor(cursor: str, *, kind: str, parts: int) -> list[Any]:
         raise BadUserInput("`after` is not a valid cursor.")
     if decoded[0] != kind:
         raise BadUserInput("`after` was issued for another list or sort order.")
+    if any(isinstance(part, str) and not storable(part) for part in decoded):
+        raise BadUserInput("`after` is not a valid cursor.")
     return decoded[1:]
+
+
+def storable(text: str) -> bool:
+    """Whether both databases can hold `text`: no NUL (Postgres), no lone surrogate (UTF-8)."""
+    return "\x00" not in text and not any("\ud800" <= char <= "\udfff" for char in text)
+
+
+def lookup_text(text: str, argument: str) -> str:
+    """Refuse a search or key no stored value can contain, before it reaches the database."""
+    if not storable(text):
+        raise BadUserInput(f"`{argument}` contains a NUL or an unpaired surrogate character.")
+    return text
 
 
 class RuleBroken(Protocol):
@@ -227,11 +244,21 @@ def label_request_errors(errors: list[GraphQLError]) -> None:
             error.extensions = {**(error.extensions or {}), "code": request_error_code(error)}
 
 
+VARIABLE_VALUE_ERRORS = (
+    "got invalid value",
+    "has invalid value",
+    "was not provided",
+    "must not be null",
+)
+
+
 def request_error_code(error: GraphQLError) -> str:
     if error.message.startswith("Syntax Error"):
         return "GRAPHQL_PARSE_FAILED"
-    if error.message.startswith("Variable '$"):
-        return "BAD_USER_INPUT"
+    if error.message.startswith("Variable '$") and any(
+        phrase in error.message for phrase in VARIABLE_VALUE_ERRORS
+    ):
+        return "BAD_USER_INPUT"  # a variable's value, not the document, is wrong
     return "GRAPHQL_VALIDATION_FAILED"
 
 
@@ -243,6 +270,23 @@ LIMIT_RULES = [
 ]
 
 
+class IntrospectionPolicy(SchemaExtension):
+    """Refuse `__schema` and `__type` where the service's settings turn introspection off.
+
+    The settings come from the app that serves the request (`app.state.runtime`); a schema
+    executed outside an app (unit tests) keeps introspection. `_service { sdl }`, which
+    composition uses, is not introspection and stays available.
+    """
+
+    def on_operation(self) -> Iterator[None]:
+        request = getattr(self.execution_context.context, "request", None)
+        runtime = getattr(getattr(getattr(request, "app", None), "state", None), "runtime", None)
+        if runtime is not None and not runtime.settings.introspection_enabled:
+            rules = self.execution_context.validation_rules
+            self.execution_context.validation_rules = (*rules, NoSchemaIntrospectionCustomRule)
+        yield
+
+
 class SubgraphSchema(strawberry.federation.Schema):
     """A federation schema with our limits, caches and error policy."""
 
@@ -250,6 +294,7 @@ class SubgraphSchema(strawberry.federation.Schema):
         extensions: list[Any] = [
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             lambda: AddValidationRules(LIMIT_RULES),
+            IntrospectionPolicy,
             ParserCache,
             ValidationCache,
             MaskUnexpectedErrors,
@@ -259,10 +304,38 @@ class SubgraphSchema(strawberry.federation.Schema):
     def entities_resolver(
         self, info: Info, representations: list[FederationAny]
     ) -> list[FederationAny]:
-        # Strawberry has no setting for this cap.
+        # Strawberry has no setting for this cap, and trusts each representation's shape.
         if len(representations) > MAX_REPRESENTATIONS:
             raise BadUserInput(f"`_entities` takes at most {MAX_REPRESENTATIONS} representations.")
+        for index, representation in enumerate(representations):
+            self._check_representation(index, representation)
         return super().entities_resolver(info, representations)
+
+    def _check_representation(self, index: int, representation: object) -> None:
+        """Refuse anything but `{__typename: <an entity of ours>, <its key fields>: <scalars>}`."""
+        typename = representation.get("__typename") if isinstance(representation, dict) else None
+        keys = self._entity_keys.get(typename) if isinstance(typename, str) else None
+        if (
+            keys is None
+            or set(representation) - {"__typename"} != keys  # type: ignore[arg-type]
+            or not all(isinstance(representation[key], str | int) for key in keys)  # type: ignore[index]
+        ):
+            raise BadUserInput(
+                f"Representation {index} is not a {{__typename, key fields}} object "
+                "of an entity this subgraph resolves."
+            )
+
+    @functools.cached_property
+    def _entity_keys(self) -> dict[str, set[str]]:
+        """Each entity type this subgraph resolves, with the arguments of its resolve_reference."""
+        keys = {}
+        for name, type_ in self.schema_converter.type_map.items():
+            origin = getattr(getattr(type_, "definition", None), "origin", None)
+            resolve = getattr(origin, "resolve_reference", None)
+            if resolve is not None:
+                parameters = inspect.signature(resolve).parameters
+                keys[name] = {p for p in parameters if p not in ("info", "cls", "self")}
+        return keys
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None

@@ -82,6 +82,15 @@ class OutboxRelay:
             total += delivered
         return total
 
+    async def drain(self) -> None:
+        """Deliver what is pending now; called at shutdown, after the polling task stopped."""
+        try:
+            delivered = await anyio.to_thread.run_sync(self.run_once)
+        except Exception:
+            logger.exception("outbox relay could not drain at shutdown")
+            return
+        logger.info("outbox relay drained %d event(s) at shutdown", delivered)
+
     async def run_forever(self) -> None:
         """Poll the outbox until the task is cancelled."""
         while True:

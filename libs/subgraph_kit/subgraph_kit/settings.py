@@ -32,8 +32,24 @@ class ServiceSettings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     log_level: str = "INFO"
+    # Off in production unless set to true; on elsewhere unless set to false.
+    enable_introspection: bool | None = None
+    enable_graphiql: bool | None = None
 
     _normalise_url = field_validator("database_url")(normalise_database_url)
+
+    @property
+    def introspection_enabled(self) -> bool:
+        """Whether `__schema`/`__type` queries are answered (`_service { sdl }` always is)."""
+        return self._unless_production(self.enable_introspection)
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        """Whether GET /graphql serves the GraphiQL page."""
+        return self._unless_production(self.enable_graphiql)
+
+    def _unless_production(self, explicit: bool | None) -> bool:
+        return explicit if explicit is not None else self.environment != "production"
 
     @model_validator(mode="after")
     def _refuse_default_keys_in_production(self) -> ServiceSettings:

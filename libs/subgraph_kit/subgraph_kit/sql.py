@@ -20,6 +20,7 @@ from sqlalchemy import (
     Uuid,
     create_engine,
     event,
+    false,
     insert,
     select,
     text,
@@ -130,6 +131,10 @@ class SqlAlchemyOutbox(Outbox):
 
     def pending(self, *, limit: int) -> list[PendingEvent]:
         columns = self.table.c
+        if self.session.get_bind().dialect.name == "sqlite":
+            # SQLite has no row locks; a write statement (even one that matches nothing) takes
+            # the database's write lock, so relays of several processes take turns here too.
+            self.session.execute(update(self.table).where(false()).values(sent_at=None))
         statement = (
             select(self.table)
             .where(columns.sent_at.is_(None))

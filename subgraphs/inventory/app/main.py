@@ -19,6 +19,18 @@ from app.settings import Settings, get_settings
 
 PURGE_INTERVAL_SECONDS = 300
 PRODUCTS_PING_SECONDS = 1
+# What GraphiQL on GET /graphql opens with.
+EXAMPLE_QUERY = """query StockLevels {
+  stockLevels(first: 5) {
+    nodes {
+      productId
+      onHand
+      available
+      lowStock
+    }
+  }
+}
+"""
 
 
 def create_app(settings: Settings | None = None, catalog: ProductCatalog | None = None) -> FastAPI:
@@ -57,4 +69,5 @@ def create_app(settings: Settings | None = None, catalog: ProductCatalog | None 
         context_getter=get_graphql_context,
         readiness_details=products_reachability,
         lifespan=lifespan,
+        example_query=EXAMPLE_QUERY,
     )

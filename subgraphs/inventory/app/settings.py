@@ -19,6 +19,8 @@ class Settings(ServiceSettings):
     products_read_timeout: float = Field(default=2.0, gt=0)
     products_deadline: float = Field(default=3.0, gt=0)
     products_retries: int = Field(default=2, ge=0)
+    products_breaker_failures: int = Field(default=5, ge=1)
+    products_breaker_reset_seconds: float = Field(default=30, gt=0)
     idempotency_ttl_hours: float = Field(default=24, ge=24)
 
 

@@ -9,6 +9,19 @@ from app.infrastructure.api.dependencies import build_runtime, get_graphql_conte
 from app.infrastructure.api.graphql.schema import schema
 from app.settings import Settings, get_settings
 
+# What GraphiQL on GET /graphql opens with.
+EXAMPLE_QUERY = """query FirstProducts {
+  products(first: 5) {
+    nodes {
+      id
+      sku
+      name
+      price { amount currencyCode }
+    }
+  }
+}
+"""
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the products service: GraphQL at /graphql, health routes, outbox relay."""
@@ -18,4 +31,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime=build_runtime(settings or get_settings()),
         schema=schema,
         context_getter=get_graphql_context,
+        example_query=EXAMPLE_QUERY,
     )

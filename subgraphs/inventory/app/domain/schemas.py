@@ -6,15 +6,32 @@ import hashlib
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 from subgraph_kit.outbox import DomainEvent
 
 from app.domain.models import MAX_ON_HAND, StockChangeReason
 
 MAX_DELTA = 1_000_000
 
-Reference = Annotated[str, StringConstraints(max_length=255)]
-IdempotencyKey = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+
+def no_nul(text: str) -> str:
+    """Refuse NUL characters, which PostgreSQL cannot store in text."""
+    if "\x00" in text:
+        raise ValueError("must not contain NUL characters")
+    return text
+
+
+Reference = Annotated[str, StringConstraints(max_length=255), AfterValidator(no_nul)]
+IdempotencyKey = Annotated[
+    str, StringConstraints(min_length=1, max_length=255), AfterValidator(no_nul)
+]
 
 
 class Command(BaseModel):

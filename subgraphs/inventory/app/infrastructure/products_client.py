@@ -13,6 +13,8 @@ from gql.client import AsyncClientSession
 from gql.transport.exceptions import TransportConnectionFailed, TransportError
 from gql.transport.httpx import HTTPXAsyncTransport
 from graphql import parse
+from purgatory import AsyncCircuitBreakerFactory
+from purgatory.domain.model import OpenedState
 from tenacity import (
     AsyncRetrying,
     retry_if_exception,
@@ -32,12 +34,23 @@ PING_QUERY = parse("query Ping { __typename }")
 RETRIED_STATUSES = {502, 503, 504}
 
 
+# Connection failures: refused, timed out connecting, or a pooled connection the server closed
+# just as we used it (the query is a read, so sending it again is safe).
+CONNECTION_ERRORS = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.RemoteProtocolError,
+    httpx.ReadError,
+    httpx.WriteError,
+)
+
+
 def is_transient(error: BaseException) -> bool:
     """Retry connection failures and 502/503/504; anything else will not get better."""
     cause = error.__cause__ if isinstance(error, TransportConnectionFailed) else None
     if isinstance(cause, httpx.HTTPStatusError):
         return cause.response.status_code in RETRIED_STATUSES
-    return isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.RemoteProtocolError)
+    return isinstance(cause, CONNECTION_ERRORS)
 
 
 async def _raise_for_status(response: httpx.Response) -> None:
@@ -46,7 +59,12 @@ async def _raise_for_status(response: httpx.Response) -> None:
 
 
 class GqlProductCatalog(ProductCatalog):
-    """One pooled client per process: `await connect()` at start-up, `await close()` at shutdown."""
+    """One pooled client per process: `await connect()` at start-up, `await close()` at shutdown.
+
+    A circuit breaker sits in front of every call: after `products_breaker_failures`
+    consecutive failures it opens, and calls fail at once for `products_breaker_reset_seconds`;
+    then one call is let through (half-open), and its outcome closes or reopens the circuit.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.deadline = settings.products_deadline
@@ -58,11 +76,19 @@ class GqlProductCatalog(ProductCatalog):
             url=settings.products_url,
             headers={"X-API-Key": settings.products_api_key},
             timeout=timeout,
-            limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+            # Idle connections are dropped before uvicorn's 5 s keep-alive closes them, so a
+            # request rarely meets a connection the server is closing.
+            limits=httpx.Limits(
+                max_connections=50, max_keepalive_connections=20, keepalive_expiry=2.0
+            ),
             event_hooks={"response": [_raise_for_status]},
         )
         self.client = Client(transport=transport, fetch_schema_from_transport=False)
         self.session: AsyncClientSession | None = None
+        self.breakers = AsyncCircuitBreakerFactory(
+            default_threshold=settings.products_breaker_failures,
+            default_ttl=settings.products_breaker_reset_seconds,
+        )
 
     async def connect(self) -> None:
         self.session = await self.client.connect_async()
@@ -101,9 +127,10 @@ class GqlProductCatalog(ProductCatalog):
             reraise=True,
         )
         try:
-            with anyio.fail_after(self.deadline):
-                return await retrying(session.execute, request)
-        except (TimeoutError, TransportError) as error:
+            async with await self.breakers.get_breaker("products"):
+                with anyio.fail_after(self.deadline):
+                    return await retrying(session.execute, request)
+        except (TimeoutError, TransportError, OpenedState) as error:
             raise self._unavailable(error) from None
 
     @staticmethod

@@ -13,10 +13,10 @@ from subgraph_kit.testing import StatementCounter, counting, empty_tables, migra
 
 from app.main import create_app
 from app.settings import Settings
+from tests.integration.helpers import API_KEY
 from tests.unit.fakes import FakeCatalog
 
 SERVICE_ROOT = Path(__file__).resolve().parents[2]
-API_KEY = "test-key"
 TABLES = ("outbox_events", "idempotency_keys", "stock_movements", "stock_levels")
 
 

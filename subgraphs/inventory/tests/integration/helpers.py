@@ -7,6 +7,8 @@ from typing import Any
 import httpx
 from subgraph_kit.testing import graphql
 
+API_KEY = "test-key"
+
 LEVEL_FIELDS = "productId onHand available reorderPoint lowStock tracked version"
 ADJUST = f"""
 mutation ($input: AdjustStockInput!) {{

@@ -49,8 +49,21 @@ def normalise_currency(value: str) -> str:
 
 
 Sku = Annotated[str, AfterValidator(normalise_sku)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Description = Annotated[str, StringConstraints(max_length=5000)]
+
+
+def no_nul(text: str) -> str:
+    """Refuse NUL characters, which PostgreSQL cannot store in text."""
+    if "\x00" in text:
+        raise ValueError("must not contain NUL characters")
+    return text
+
+
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(no_nul),
+]
+Description = Annotated[str, StringConstraints(max_length=5000), AfterValidator(no_nul)]
 Amount = Annotated[Decimal, AfterValidator(normalise_amount)]
 CurrencyCode = Annotated[str, AfterValidator(normalise_currency)]
 

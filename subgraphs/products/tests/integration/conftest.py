@@ -12,9 +12,9 @@ from subgraph_kit.testing import StatementCounter, counting, empty_tables, migra
 
 from app.main import create_app
 from app.settings import Settings
+from tests.integration.helpers import API_KEY
 
 SERVICE_ROOT = Path(__file__).resolve().parents[2]
-API_KEY = "test-key"
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])

@@ -8,6 +8,8 @@ from typing import Any
 import httpx
 from subgraph_kit.testing import graphql
 
+API_KEY = "test-key"
+
 CREATE = """
 mutation ($input: CreateProductInput!) {
   createProduct(input: $input) {

@@ -9,12 +9,14 @@ from uuid import UUID
 
 import strawberry
 from strawberry import UNSET
-from subgraph_kit.graphql import BadUserInput
+from subgraph_kit.graphql import BadUserInput, lookup_text
 from subgraph_kit.ids import parse_uuid
 
 from app.domain import models
 from app.domain.schemas import MAX_AMOUNT, CreateProduct, UpdateProduct
 from app.infrastructure.api.graphql.types import ProductStatus
+
+MAX_SEARCH = 200  # the longest name; longer searches cannot match
 
 
 @strawberry.input
@@ -80,12 +82,25 @@ class ProductFilter:
     def to_domain(self) -> models.ProductFilter:
         return models.ProductFilter(
             ids=None if self.ids is None else tuple(filter(None, map(parse_uuid, self.ids))),
-            skus=None if self.skus is None else tuple(sku.strip().upper() for sku in self.skus),
+            skus=None if self.skus is None else tuple(normalise_sku(sku) for sku in self.skus),
             statuses=None if self.status is None else tuple(self.status),
-            search=self.search or None,
+            search=_search(self.search),
             min_price=_price_bound(self.min_price, "minPrice", math.ceil),
             max_price=_price_bound(self.max_price, "maxPrice", math.floor),
         )
+
+
+def normalise_sku(sku: str) -> str:
+    """A SKU as stored: trimmed and upper-cased."""
+    return lookup_text(sku, "skus").strip().upper()
+
+
+def _search(text: str | None) -> str | None:
+    if not text:
+        return None
+    if len(text) > MAX_SEARCH:
+        raise BadUserInput(f"`search` is longer than any name or SKU ({MAX_SEARCH} characters).")
+    return lookup_text(text, "search")
 
 
 def _price_bound(value: Decimal | None, name: str, rounding: Any) -> Decimal | None:

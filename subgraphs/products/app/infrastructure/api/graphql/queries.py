@@ -9,6 +9,7 @@ from subgraph_kit.graphql import (
     check_page_size,
     connection,
     encode_cursor,
+    lookup_text,
 )
 
 from app.application import use_cases
@@ -28,7 +29,7 @@ class Query:
             raise BadUserInput("Pass exactly one of `id` or `sku`.")
         if id is not None:
             return await info.context.loaders.product_by_id.load(id)
-        found = await info.context.run(use_cases.get_product, sku=sku)
+        found = await info.context.run(use_cases.get_product, sku=lookup_text(sku, "sku"))
         return Product.from_domain(found) if found else None
 
     @strawberry.field(description="A page of products; `first` is 1..100.")

@@ -1,0 +1,410 @@
+"""A stateful property test of stock: Hypothesis drives the real app against a model.
+
+Each example starts from empty tables and runs a random sequence of adjustStock, setStock
+(without expectedVersion, with the current one, with a stale one), replays of idempotency keys
+(same input, then different input) and setReorderPoint on a few products the (fake) catalog
+knows. The app runs in-process over httpx.ASGITransport on a migrated database (Postgres: 40
+examples of up to 20 steps, derandomized; SQLite: 20), on one event loop in a blocking portal,
+so the app's worker-thread limiter lives on one loop for the whole test. After every step,
+through the API and in SQL:
+
+- on hand is never negative;
+- every level equals the model's: onHand, available, version, reorderPoint, lowStock, tracked;
+- each level's movements are the model's deltas in order, each movement's onHandAfter is the
+  running sum, and they add up to on hand;
+- each applied idempotency key has one stored result and at most one movement (exactly one
+  when it changed on hand); replays and refused requests add none.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, ClassVar
+
+import anyio.from_thread
+import httpx
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    MultipleResults,
+    RuleBasedStateMachine,
+    invariant,
+    multiple,
+    rule,
+    run_state_machine_as_test,
+)
+from subgraph_kit.testing import empty_tables, graphql
+
+from app.infrastructure.db.models import IdempotencyKeyRow, StockLevelRow, StockMovementRow
+from app.main import create_app
+from app.settings import Settings
+from tests.integration.conftest import API_KEY, TABLES
+from tests.integration.helpers import ADJUST, LEVEL_FIELDS, SET
+from tests.unit.fakes import FakeCatalog
+
+# Fixed ids, so that a derandomized run draws the same sequences every time.
+PRODUCTS = tuple(str(uuid.uuid5(uuid.NAMESPACE_URL, f"stock-machine/{n}")) for n in range(3))
+SETTINGS = settings(
+    max_examples=40,
+    stateful_step_count=20,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    report_multiple_bugs=False,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+# Postgres is the production engine and gets the full run; SQLite, the embedded default, half.
+SETTINGS_BY_ENGINE = {"postgresql": SETTINGS, "sqlite": settings(SETTINGS, max_examples=20)}
+
+SET_REORDER_POINT = f"""
+mutation ($productId: ID!, $reorderPoint: Int!) {{
+  setReorderPoint(productId: $productId, reorderPoint: $reorderPoint) {{
+    stockLevel {{ {LEVEL_FIELDS} }}
+    userErrors {{ field message code }}
+  }}
+}}"""
+LEVELS = f"query {{ stockLevels(first: 100) {{ nodes {{ {LEVEL_FIELDS} }} }} }}"
+MUTATIONS = {"adjustStock": ADJUST, "setStock": SET}
+
+levels = StockLevelRow.__table__
+movements = StockMovementRow.__table__
+idempotency_keys = IdempotencyKeyRow.__table__
+
+
+@dataclass
+class Stats:
+    """What the runs did: examples, steps, and each rule's outcomes."""
+
+    examples: int = 0
+    steps: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+
+    def summary(self, engine: str, seconds: float) -> str:
+        counts = ", ".join(f"{name} {count}" for name, count in sorted(self.outcomes.items()))
+        return (
+            f"stock state machine on {engine}: {self.examples} examples, {self.steps} steps "
+            f"in {seconds:.1f} s ({counts})"
+        )
+
+
+@dataclass
+class Harness:
+    """The app behind one AsyncClient on one event loop, and its engine for the SQL checks."""
+
+    portal: anyio.from_thread.BlockingPortal
+    client: httpx.AsyncClient
+    engine: sa.Engine
+    stats: Stats = field(default_factory=Stats)
+
+    def call(self, query: str, **variables: Any) -> dict[str, Any]:
+        """POST one operation; it must answer HTTP 200 without top-level errors."""
+        body = self.portal.call(partial(graphql, self.client, query, **variables))
+        assert "errors" not in body, body
+        return body["data"]
+
+
+@dataclass
+class Level:
+    """The model of one product's stock level."""
+
+    tracked: bool = False
+    on_hand: int = 0
+    version: int = 0
+    reorder_point: int = 0
+    deltas: list[int] = field(default_factory=list)
+
+    def move(self, delta: int) -> None:
+        self.tracked = True
+        self.on_hand += delta
+        self.version += 1
+        self.deltas.append(delta)
+
+    def view(self, product_id: str) -> dict[str, Any]:
+        """What the API must answer for this level."""
+        return {
+            "productId": product_id,
+            "onHand": self.on_hand,
+            "available": self.on_hand,
+            "reorderPoint": self.reorder_point,
+            "lowStock": self.on_hand <= self.reorder_point,
+            "tracked": True,
+            "version": self.version,
+        }
+
+
+@dataclass(eq=False)
+class UsedKey:
+    """An idempotency key that was applied: the request it came with and what it answered."""
+
+    key: str
+    mutation: str
+    input: dict[str, Any]
+    answer: dict[str, Any]
+    moved: bool
+
+    def __repr__(self) -> str:
+        return f"UsedKey({self.key!r}, {self.mutation}, {self.input})"
+
+
+def stale(version: int, by: int) -> int:
+    """A version that is not `version` (and not negative)."""
+    return version - by if version >= by else version + by
+
+
+def refused(payload: dict[str, Any], code: str, path: list[str]) -> None:
+    assert payload["stockLevel"] is None, payload
+    assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [(code, path)], payload
+
+
+def changed(used: UsedKey, change: str) -> tuple[str, dict[str, Any]]:
+    """The same key with some other request: another amount, reason, product or mutation."""
+    given = dict(used.input)
+    adjusting = used.mutation == "adjustStock"
+    if change == "amount" and adjusting:
+        given["delta"] *= 2
+    elif change == "amount":
+        given["onHand"] += 1
+    elif change == "reason":
+        given["reason"] = "OTHER"
+    elif change == "product":
+        given["productId"] = next(p for p in PRODUCTS if p != given["productId"])
+    else:  # the other mutation, with the same key
+        common = {k: given[k] for k in ("productId", "idempotencyKey", "reference")}
+        if adjusting:
+            return "setStock", common | {"onHand": 1}
+        return "adjustStock", common | {"delta": 1, "reason": "RECEIVED"}
+    return used.mutation, given
+
+
+class StockMachine(RuleBasedStateMachine):
+    """Stock through the API against a model; `harness` is set by the test before running."""
+
+    harness: ClassVar[Harness]
+    keys = Bundle("keys")
+
+    def __init__(self) -> None:
+        super().__init__()
+        empty_tables(self.harness.engine, TABLES)
+        self.model = {product: Level() for product in PRODUCTS}
+        self.applied: dict[str, UsedKey] = {}
+        self.refused_keys: set[str] = set()
+        self.key_numbers = itertools.count(1)
+        self.harness.stats.examples += 1
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def step(self, outcome: str) -> None:
+        self.harness.stats.steps += 1
+        self.harness.stats.outcomes[outcome] += 1
+
+    def mutate(self, mutation: str, given: dict[str, Any]) -> dict[str, Any]:
+        return self.harness.call(MUTATIONS[mutation], input=given)[mutation]
+
+    def keyed(self, given: dict[str, Any], with_key: bool) -> str | None:
+        """Give the request a fresh key (also as its reference, to find its movement)."""
+        if not with_key:
+            return None
+        key = f"key-{next(self.key_numbers)}"
+        given |= {"idempotencyKey": key, "reference": key}
+        return key
+
+    def settle(
+        self,
+        key: str | None,
+        mutation: str,
+        given: dict[str, Any],
+        answer: dict[str, Any],
+        moved: bool,
+    ) -> MultipleResults[UsedKey]:
+        """Remember an applied key (a refused request does not consume its key)."""
+        if key is None:
+            return multiple()
+        if answer["stockLevel"] is None:
+            self.refused_keys.add(key)
+            return multiple()
+        used = UsedKey(key, mutation, given, answer, moved)
+        self.applied[key] = used
+        return multiple(used)
+
+    # -- rules -----------------------------------------------------------------------------
+
+    @rule(
+        target=keys,
+        product=st.sampled_from(PRODUCTS),
+        delta=st.integers(-6, 8).filter(bool),
+        with_key=st.booleans(),
+    )
+    def adjust(self, product: str, delta: int, with_key: bool) -> MultipleResults[UsedKey]:
+        """adjustStock: applied unless on hand would go below zero."""
+        given = {
+            "productId": product,
+            "delta": delta,
+            "reason": "RECEIVED" if delta > 0 else "SOLD",
+        }
+        key = self.keyed(given, with_key)
+        answer = self.mutate("adjustStock", given)
+        level = self.model[product]
+        if level.on_hand + delta < 0:
+            refused(answer, "INSUFFICIENT_STOCK", ["input", "delta"])
+            self.step("adjust: INSUFFICIENT_STOCK")
+        else:
+            level.move(delta)
+            assert answer == {"stockLevel": level.view(product), "userErrors": []}
+            self.step("adjust: applied")
+        moved = answer["stockLevel"] is not None
+        return self.settle(key, "adjustStock", given, answer, moved)
+
+    @rule(
+        target=keys,
+        product=st.sampled_from(PRODUCTS),
+        on_hand=st.integers(0, 12),
+        expected=st.sampled_from(["none", "current", "stale"]),
+        stale_by=st.integers(1, 3),
+        with_key=st.booleans(),
+    )
+    def set_stock(
+        self, product: str, on_hand: int, expected: str, stale_by: int, with_key: bool
+    ) -> MultipleResults[UsedKey]:
+        """setStock: applied unless expectedVersion is given and stale."""
+        level = self.model[product]
+        given: dict[str, Any] = {"productId": product, "onHand": on_hand}
+        if expected != "none":
+            current = expected == "current"
+            given["expectedVersion"] = level.version if current else stale(level.version, stale_by)
+        key = self.keyed(given, with_key)
+        answer = self.mutate("setStock", given)
+        moved = False
+        if given.get("expectedVersion", level.version) != level.version:
+            refused(answer, "VERSION_CONFLICT", ["input", "expectedVersion"])
+            self.step("set with a stale expectedVersion: VERSION_CONFLICT")
+        else:
+            # Setting the value it already has changes nothing, but starts tracking the level.
+            level.tracked = True
+            if on_hand != level.on_hand:
+                level.move(on_hand - level.on_hand)
+                moved = True
+            assert answer == {"stockLevel": level.view(product), "userErrors": []}
+            how = "without expectedVersion" if expected == "none" else "with the current one"
+            self.step(f"set {how}: applied")
+        return self.settle(key, "setStock", given, answer, moved)
+
+    @rule(used=keys)
+    def replay_with_the_same_input(self, used: UsedKey) -> None:
+        """The first answer again, even when the level has moved on since; nothing changes."""
+        assert self.mutate(used.mutation, used.input) == used.answer
+        self.step("replay: same answer")
+
+    @rule(used=keys, change=st.sampled_from(["amount", "reason", "product", "operation"]))
+    def replay_with_different_input(self, used: UsedKey, change: str) -> None:
+        """A key used for another request is refused, and nothing changes."""
+        mutation, given = changed(used, change)
+        refused(self.mutate(mutation, given), "IDEMPOTENCY_KEY_REUSED", ["input", "idempotencyKey"])
+        self.step("replay: IDEMPOTENCY_KEY_REUSED")
+
+    @rule(product=st.sampled_from(PRODUCTS), point=st.integers(0, 10))
+    def set_reorder_point(self, product: str, point: int) -> None:
+        """setReorderPoint starts tracking and bumps the version; on hand stays."""
+        answer = self.harness.call(SET_REORDER_POINT, productId=product, reorderPoint=point)
+        level = self.model[product]
+        level.tracked, level.reorder_point, level.version = True, point, level.version + 1
+        assert answer["setReorderPoint"] == {"stockLevel": level.view(product), "userErrors": []}
+        self.step("reorder point: applied")
+
+    # -- invariants ------------------------------------------------------------------------
+
+    def tracked(self) -> dict[str, Level]:
+        return {product: level for product, level in self.model.items() if level.tracked}
+
+    def sql(self, statement: sa.Select[Any]) -> list[sa.Row[Any]]:
+        with self.harness.engine.connect() as connection:
+            return list(connection.execute(statement))
+
+    @invariant()
+    def on_hand_is_never_negative_and_every_level_equals_the_model(self) -> None:
+        rows = self.sql(sa.select(levels))
+        assert all(row.on_hand >= 0 for row in rows), rows
+        in_sql = {
+            str(row.product_id): (row.on_hand, row.version, row.reorder_point) for row in rows
+        }
+        expected = {p: (m.on_hand, m.version, m.reorder_point) for p, m in self.tracked().items()}
+        assert in_sql == expected
+        nodes = self.harness.call(LEVELS)["stockLevels"]["nodes"]
+        views = sorted((level.view(p) for p, level in self.tracked().items()), key=str)
+        assert sorted(nodes, key=str) == views
+
+    @invariant()
+    def movements_add_up_to_on_hand(self) -> None:
+        rows = self.sql(sa.select(movements).order_by(movements.c.position))
+        by_product: dict[str, list[sa.Row[Any]]] = {product: [] for product in PRODUCTS}
+        for row in rows:
+            by_product[str(row.product_id)].append(row)
+        for product, level in self.model.items():
+            found = by_product[product]
+            assert [row.delta for row in found] == level.deltas, product
+            running = list(itertools.accumulate(row.delta for row in found))
+            assert [row.on_hand_after for row in found] == running, product
+            assert sum(level.deltas) == level.on_hand
+
+    @invariant()
+    def each_key_is_applied_once(self) -> None:
+        stored = {row.key: row.result for row in self.sql(sa.select(idempotency_keys))}
+        assert set(stored) == set(self.applied), "a refused request kept its key, or one is lost"
+        assert all(result is not None for result in stored.values())
+        references = Counter(
+            row.reference for row in self.sql(sa.select(movements.c.reference)) if row.reference
+        )
+        assert set(references) <= set(self.applied)
+        for key, used in self.applied.items():
+            assert references[key] == int(used.moved), key
+        assert not self.refused_keys & set(references)
+
+
+@pytest.fixture
+def harness(database_url: str) -> Iterator[Harness]:
+    """The app over `database_url`, a catalog knowing PRODUCTS, one client on one loop."""
+    catalog = FakeCatalog(*(uuid.UUID(product) for product in PRODUCTS))
+    app = create_app(
+        Settings(database_url=database_url, api_key=API_KEY, outbox_poll_seconds=3600),
+        catalog=catalog,
+    )
+    engine: sa.Engine = app.state.runtime.engine
+    with ExitStack() as stack:
+        stack.callback(engine.dispose)
+        portal = stack.enter_context(anyio.from_thread.start_blocking_portal("asyncio"))
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://test",
+            headers={"X-API-Key": API_KEY},
+        )
+        stack.enter_context(portal.wrap_async_context_manager(client))
+        yield Harness(portal, client, engine)
+
+
+def test_stock_matches_a_model_under_any_sequence_of_writes_and_replays(
+    harness: Harness,
+    record_property: Callable[[str, object], None],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    engine = harness.engine.dialect.name
+    chosen = SETTINGS_BY_ENGINE[engine]
+    started = time.monotonic()
+    StockMachine.harness = harness
+    try:
+        run_state_machine_as_test(StockMachine, settings=chosen)
+    finally:
+        summary = harness.stats.summary(engine, time.monotonic() - started)
+        record_property("stock_state_machine", summary)
+        with capsys.disabled():
+            print(f"\n{summary}")
+    assert harness.stats.steps >= chosen.max_examples  # the machine really ran
