@@ -77,42 +77,62 @@ class Edge(Generic[NodeT]):
 
 @strawberry.type
 class Connection(Generic[NodeT]):
-    edges: list[Edge[NodeT]]
-    page_info: PageInfo
+    """A Relay connection over one page of domain items.
+
+    Nodes and cursors are made only for the fields a query selects (a page of `nodes` makes
+    no cursors), and each node once.
+    """
+
+    page: strawberry.Private[Sequence[Any]]
+    make_node: strawberry.Private[Callable[[Any], NodeT]]
+    make_cursor: strawberry.Private[Callable[[Any], str]]
+    has_next: strawberry.Private[bool]
+    after: strawberry.Private[str | None]
     count: strawberry.Private[Callable[[], Awaitable[int]]]
 
     @strawberry.field
+    def edges(self) -> list[Edge[NodeT]]:
+        return [
+            Edge(cursor=self.make_cursor(item), node=node)
+            for item, node in zip(self.page, self._nodes, strict=True)
+        ]
+
+    @strawberry.field
+    def page_info(self) -> PageInfo:
+        # hasPreviousPage is true exactly when the page starts after a cursor: that cursor's
+        # own item precedes the page.
+        return PageInfo(
+            has_next_page=self.has_next,
+            has_previous_page=self.after is not None,
+            start_cursor=self.make_cursor(self.page[0]) if self.page else None,
+            end_cursor=self.make_cursor(self.page[-1]) if self.page else None,
+        )
+
+    @strawberry.field
     def nodes(self) -> list[NodeT]:
-        return [edge.node for edge in self.edges]
+        return self._nodes
 
     @strawberry.field(description="Matching items in all pages; costs one COUNT query.")
     async def total_count(self) -> int:
         return await self.count()
 
+    @functools.cached_property
+    def _nodes(self) -> list[NodeT]:
+        return [self.make_node(item) for item in self.page]
+
 
 def connection(
-    nodes: Sequence[NodeT],
-    cursors: Sequence[str],
+    page: Sequence[Any],
     *,
+    node: Callable[[Any], NodeT],
+    cursor: Callable[[Any], str],
     has_next: bool,
     after: str | None,
     count: Callable[[], Awaitable[int]],
 ) -> Connection[NodeT]:
-    """Assemble a Relay connection from one page of nodes and their cursors.
-
-    `hasPreviousPage` is true exactly when the page starts after a cursor: that cursor's
-    own item precedes the page.
-    """
-    edges = [Edge(cursor=cursor, node=node) for cursor, node in zip(cursors, nodes, strict=True)]
+    """A Relay connection over `page`; `node` and `cursor` turn one item into its node/cursor."""
     return Connection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=has_next,
-            has_previous_page=after is not None,
-            start_cursor=cursors[0] if cursors else None,
-            end_cursor=cursors[-1] if cursors else None,
-        ),
-        count=count,
+        page=page, make_node=node, make_cursor=cursor, has_next=has_next, after=after, count=count
     )
 
 
@@ -309,6 +329,14 @@ class SubgraphSchema(strawberry.federation.Schema):
             raise BadUserInput(f"`_entities` takes at most {MAX_REPRESENTATIONS} representations.")
         for index, representation in enumerate(representations):
             self._check_representation(index, representation)
+        typenames = {representation["__typename"] for representation in representations}  # type: ignore[index]
+        if len(typenames) == 1:
+            batch = getattr(self._entity_types[typenames.pop()], "resolve_references", None)
+            if batch is not None:
+                # One awaitable for the whole list: graphql-core then completes plain values
+                # instead of scheduling a task per representation.
+                keys = [{k: v for k, v in r.items() if k != "__typename"} for r in representations]  # type: ignore[attr-defined]
+                return batch(info, keys)
         return super().entities_resolver(info, representations)
 
     def _check_representation(self, index: int, representation: object) -> None:
@@ -326,16 +354,25 @@ class SubgraphSchema(strawberry.federation.Schema):
             )
 
     @functools.cached_property
-    def _entity_keys(self) -> dict[str, set[str]]:
-        """Each entity type this subgraph resolves, with the arguments of its resolve_reference."""
-        keys = {}
+    def _entity_types(self) -> dict[str, type]:
+        """Each entity type this subgraph resolves (it has `resolve_reference`), by name.
+
+        A type may also offer `resolve_references(info, keys)` to resolve a whole batch.
+        """
+        types = {}
         for name, type_ in self.schema_converter.type_map.items():
             origin = getattr(getattr(type_, "definition", None), "origin", None)
-            resolve = getattr(origin, "resolve_reference", None)
-            if resolve is not None:
-                parameters = inspect.signature(resolve).parameters
-                keys[name] = {p for p in parameters if p not in ("info", "cls", "self")}
-        return keys
+            if hasattr(origin, "resolve_reference"):
+                types[name] = origin
+        return types
+
+    @functools.cached_property
+    def _entity_keys(self) -> dict[str, set[str]]:
+        """The key fields of each entity type: the arguments of its resolve_reference."""
+        return {
+            name: set(inspect.signature(origin.resolve_reference).parameters) - {"info"}
+            for name, origin in self._entity_types.items()
+        }
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None

@@ -46,5 +46,5 @@ class GraphQLContext(BaseContext):
         self.loaders = Loaders(run)
 
 
-def get_graphql_context(runtime: InventoryRuntimeDep) -> GraphQLContext:
+async def get_graphql_context(runtime: InventoryRuntimeDep) -> GraphQLContext:
     return GraphQLContext(runtime.run, runtime.write)

@@ -24,5 +24,5 @@ class GraphQLContext(BaseContext):
         self.loaders = Loaders(run)
 
 
-def get_graphql_context(runtime: RuntimeDep) -> GraphQLContext:
+async def get_graphql_context(runtime: RuntimeDep) -> GraphQLContext:
     return GraphQLContext(runtime.run)

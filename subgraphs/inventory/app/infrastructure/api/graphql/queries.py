@@ -41,8 +41,9 @@ class Query:
             return await info.context.run(use_cases.count_stock_levels, filter=criteria)
 
         return connection(
-            [StockLevel.from_domain(level) for level in page],
-            [encode_cursor("level", str(level.product_id)) for level in page],
+            page,
+            node=StockLevel.from_domain,
+            cursor=lambda level: encode_cursor("level", str(level.product_id)),
             has_next=has_next,
             after=after,
             count=count,

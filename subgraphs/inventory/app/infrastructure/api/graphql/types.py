@@ -91,8 +91,9 @@ class StockLevel:
             return await info.context.run(count_movements, product_id)
 
         return connection(
-            [StockMovement.from_domain(row) for row in rows],
-            [encode_cursor("movement", row.position) for row in rows],
+            rows,
+            node=StockMovement.from_domain,
+            cursor=lambda row: encode_cursor("movement", row.position),
             has_next=has_next,
             after=after,
             count=count,
@@ -116,6 +117,15 @@ class Product:
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Product | None:
         level = await info.context.loaders.stock_by_product.load(id)
         return None if level is None else cls.from_domain(level)
+
+    @classmethod
+    async def resolve_references(
+        cls, info: Info, keys: list[dict[str, strawberry.ID]]
+    ) -> list[Product | None]:
+        """Resolve a whole `_entities` batch at once, through the same loader (one query)."""
+        loader = info.context.loaders.stock_by_product
+        levels = await loader.load_many([key["id"] for key in keys])
+        return [None if level is None else cls.from_domain(level) for level in levels]
 
 
 @strawberry.type

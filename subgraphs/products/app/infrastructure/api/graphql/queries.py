@@ -52,8 +52,9 @@ class Query:
             return await info.context.run(use_cases.count_products, filter=criteria)
 
         return connection(
-            [Product.from_domain(product) for product in page],
-            [encode_cursor(*encode_position(product, sort)) for product in page],
+            page,
+            node=Product.from_domain,
+            cursor=lambda product: encode_cursor(*encode_position(product, sort)),
             has_next=has_next,
             after=after,
             count=count,

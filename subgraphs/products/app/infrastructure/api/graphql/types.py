@@ -49,6 +49,13 @@ class Product:
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Product | None:
         return await info.context.loaders.product_by_id.load(id)
 
+    @classmethod
+    async def resolve_references(
+        cls, info: Info, keys: list[dict[str, strawberry.ID]]
+    ) -> list[Product | None]:
+        """Resolve a whole `_entities` batch at once, through the same loader (one query)."""
+        return await info.context.loaders.product_by_id.load_many([key["id"] for key in keys])
+
 
 ProductConnection = Connection[Product]
 
