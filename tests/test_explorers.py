@@ -111,7 +111,7 @@ def test_subgraph_pages_load_only_files_of_their_own() -> None:
     they load is served; under a proxy prefix (root_path) the URLs follow it."""
     import strawberry
     from fastapi import FastAPI
-    from subgraph_kit.explorer import GraphiQLRouter, mount_explorers
+    from subgraph_kit.web.explorer import GraphiQLRouter, mount_explorers
 
     @strawberry.type
     class Query:

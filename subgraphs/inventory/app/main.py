@@ -7,18 +7,19 @@ import contextlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import anyio
 from fastapi import FastAPI
-from subgraph_kit.api import create_subgraph_app, every
+from subgraph_kit.web.app import create_subgraph_app
+from subgraph_kit.web.tasks import every
 
+from app.application.event_publisher import outbox_relay
 from app.application.use_cases import purge_idempotency_keys
-from app.domain.repositories import ProductCatalog
-from app.infrastructure.api.dependencies import InventoryRuntime, get_graphql_context
+from app.infrastructure.api.dependencies import build_runtime, get_graphql_context
 from app.infrastructure.api.graphql.schema import schema
+from app.infrastructure.api.routes import rest_routes
+from app.infrastructure.products_client import CatalogClient
 from app.settings import Settings, get_settings
 
 PURGE_INTERVAL_SECONDS = 300
-PRODUCTS_PING_SECONDS = 1
 # What GraphiQL on GET /graphql opens with.
 EXAMPLE_QUERY = """query StockLevels {
   stockLevels(first: 5) {
@@ -33,19 +34,18 @@ EXAMPLE_QUERY = """query StockLevels {
 """
 
 
-def create_app(settings: Settings | None = None, catalog: ProductCatalog | None = None) -> FastAPI:
-    """Build the inventory service: GraphQL at /graphql, health routes, outbox relay."""
+def create_app(settings: Settings | None = None, catalog: CatalogClient | None = None) -> FastAPI:
+    """Build the inventory service: GraphQL at /graphql, REST routes, outbox relay, the
+    products client and the purge of old idempotency keys."""
     settings = settings or get_settings()
-    runtime = InventoryRuntime(settings, catalog)
+    runtime = build_runtime(settings, catalog)
     keep = timedelta(hours=settings.idempotency_ttl_hours)
 
     @contextlib.asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
         await runtime.catalog.connect()
         purge = asyncio.create_task(
-            every(
-                PURGE_INTERVAL_SECONDS, lambda: purge_idempotency_keys(uow=runtime.uow(), keep=keep)
-            )
+            every(PURGE_INTERVAL_SECONDS, lambda: purge_idempotency_keys(keep, uow=runtime.uow()))
         )
         try:
             yield
@@ -55,19 +55,14 @@ def create_app(settings: Settings | None = None, catalog: ProductCatalog | None 
                 await purge
             await runtime.catalog.close()
 
-    async def products_reachability() -> dict[str, str]:
-        # Reported, never required: reads and replays work without products.
-        with anyio.move_on_after(PRODUCTS_PING_SECONDS):
-            return {"products": "up" if await runtime.catalog.ping() else "down"}
-        return {"products": "down"}
-
     return create_subgraph_app(
         title="inventory",
         summary="The stock subgraph: extends Product with stock levels and movements.",
         runtime=runtime,
         schema=schema,
         context_getter=get_graphql_context,
-        readiness_details=products_reachability,
+        routes=rest_routes(runtime.catalog),
+        relay=outbox_relay(runtime.uow, interval=settings.outbox_poll_seconds),
         lifespan=lifespan,
         example_query=EXAMPLE_QUERY,
     )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from subgraph_kit.api import create_subgraph_app
+from subgraph_kit.web.app import create_subgraph_app
 
+from app.application.event_publisher import outbox_relay
 from app.infrastructure.api.dependencies import build_runtime, get_graphql_context
 from app.infrastructure.api.graphql.schema import schema
+from app.infrastructure.api.routes import rest_routes
 from app.settings import Settings, get_settings
 
 # What GraphiQL on GET /graphql opens with.
@@ -25,11 +27,15 @@ EXAMPLE_QUERY = """query FirstProducts {
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the products service: GraphQL at /graphql, health routes, outbox relay."""
+    settings = settings or get_settings()
+    runtime = build_runtime(settings)
     return create_subgraph_app(
         title="products",
         summary="The catalog subgraph: owns the Product entity.",
-        runtime=build_runtime(settings or get_settings()),
+        runtime=runtime,
         schema=schema,
         context_getter=get_graphql_context,
+        routes=rest_routes(),
+        relay=outbox_relay(runtime.uow, interval=settings.outbox_poll_seconds),
         example_query=EXAMPLE_QUERY,
     )

@@ -1,36 +1,31 @@
-"""Exceptions the inventory raises when a rule is broken or a dependency fails."""
+"""The rules the inventory refuses a write for, and its dependency that can fail."""
 
 from __future__ import annotations
 
-
-class DomainError(Exception):
-    """A broken business rule; `code` names it for clients, `field` points at the input."""
-
-    code = "INVALID_INPUT"
-
-    def __init__(self, message: str, field: tuple[str, ...] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-class InvalidInput(DomainError):
-    code = "INVALID_INPUT"
+from subgraph_kit.core.errors import DomainError
 
 
 class ProductNotFound(DomainError):
+    """The catalog has no product with the id a write names."""
+
     code = "PRODUCT_NOT_FOUND"
 
 
 class InsufficientStock(DomainError):
+    """A removal would take on hand below zero."""
+
     code = "INSUFFICIENT_STOCK"
 
 
 class VersionConflict(DomainError):
+    """The level is not at the version the write was based on."""
+
     code = "VERSION_CONFLICT"
 
 
 class IdempotencyKeyReused(DomainError):
+    """An idempotency key came back with a different request."""
+
     code = "IDEMPOTENCY_KEY_REUSED"
 
 

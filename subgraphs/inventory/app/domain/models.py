@@ -1,4 +1,4 @@
-"""Stock entities and value objects."""
+"""Stock entities and value objects, and what inventory knows of a catalog product."""
 
 from __future__ import annotations
 
@@ -38,12 +38,18 @@ class StockLevel:
         return self.on_hand
 
     @property
+    def in_stock(self) -> bool:
+        """Whether any of the product can be sold."""
+        return self.available > 0
+
+    @property
     def low_stock(self) -> bool:
+        """Whether a tracked level is at or below its reorder point."""
         return self.tracked and self.available <= self.reorder_point
 
     @classmethod
     def untracked(cls, product_id: UUID) -> StockLevel:
-        """The level of a product that was never stocked: zeros, `tracked=False`."""
+        """The stock of a product that was never stocked: zeros, `tracked=False`."""
         return cls(
             product_id, on_hand=0, reorder_point=0, version=0, updated_at=None, tracked=False
         )
@@ -64,10 +70,54 @@ class StockMovement:
 
 
 @dataclass(frozen=True, slots=True)
+class StockChange:
+    """One write to a level: the level as the write found it and as it left it.
+
+    `before` is untracked when the write started tracking the product. `movement` is the
+    audit-trail entry of an on-hand change (None when on hand did not move).
+    """
+
+    before: StockLevel
+    after: StockLevel
+    movement: StockMovement | None = None
+
+    @property
+    def delta(self) -> int:
+        """How much on hand moved."""
+        return self.after.on_hand - self.before.on_hand
+
+
+@dataclass(frozen=True, slots=True)
 class StockLevelFilter:
     product_ids: tuple[UUID, ...] | None = None
     low_stock: bool | None = None
     out_of_stock: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StockLevelPage:
+    """Which page of tracked levels is asked for: `first` levels after product id `after`."""
+
+    filter: StockLevelFilter
+    first: int
+    after: UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MovementPage:
+    """Which page of movements is asked for, per product: `first` older than `before`."""
+
+    product_ids: tuple[UUID, ...]
+    first: int
+    before: int | None = None
+
+
+class ProductStatus(enum.StrEnum):
+    """The catalog's lifecycle of a product, as products reports it."""
+
+    DRAFT = "DRAFT"
+    ACTIVE = "ACTIVE"
+    ARCHIVED = "ARCHIVED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,4 +127,4 @@ class CatalogProduct:
     id: UUID
     sku: str
     name: str
-    status: str
+    status: ProductStatus

@@ -6,18 +6,26 @@ import abc
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
-from subgraph_kit.outbox import Outbox
+from subgraph_kit.core.unit_of_work import UnitOfWork as BaseUnitOfWork
 
-from app.domain.models import CatalogProduct, StockLevel, StockLevelFilter, StockMovement
+from app.domain.models import (
+    CatalogProduct,
+    StockChange,
+    StockLevel,
+    StockLevelFilter,
+    StockMovement,
+)
 
 
 class StockRepository(abc.ABC):
+    """Stock levels. Each write starts tracking the product (at zero) if it is not tracked yet,
+    and returns a `StockChange`: the level as the write found it and as it left it."""
+
     @abc.abstractmethod
-    def get(self, product_id: UUID, *, for_update: bool = False) -> StockLevel | None:
-        """Return the tracked level of a product, or None; `for_update` locks it."""
+    def get(self, product_id: UUID) -> StockLevel | None:
+        """Return the tracked level of a product, or None."""
 
     @abc.abstractmethod
     def get_many(self, product_ids: Sequence[UUID]) -> list[StockLevel]:
@@ -32,24 +40,24 @@ class StockRepository(abc.ABC):
         """Return how many tracked levels match `filter`."""
 
     @abc.abstractmethod
-    def ensure(self, product_id: UUID, *, now: datetime) -> bool:
-        """Start tracking a product at zero unless it is tracked; return whether it was."""
+    def lock(self, product_id: UUID, *, now: datetime) -> StockChange:
+        """Lock the level until the transaction ends; `after` is it as locked, and current."""
 
     @abc.abstractmethod
-    def add_to_on_hand(self, product_id: UUID, delta: int, *, now: datetime) -> StockLevel | None:
+    def add_to_on_hand(self, product_id: UUID, delta: int, *, now: datetime) -> StockChange | None:
         """Atomically add `delta`; None (and no change) when the result would leave 0..MAX."""
 
     @abc.abstractmethod
     def set_on_hand(
-        self, product_id: UUID, on_hand: int, *, version: int, now: datetime
-    ) -> StockLevel | None:
-        """Set on hand if the level is still at `version`; None (and no change) otherwise."""
+        self, locked: StockChange, on_hand: int, *, now: datetime
+    ) -> StockChange | None:
+        """Set on hand of a level `lock` returned; None (no change) if it left that version."""
 
     @abc.abstractmethod
     def set_reorder_point(
         self, product_id: UUID, reorder_point: int, *, now: datetime
-    ) -> StockLevel:
-        """Set the reorder point of a tracked level."""
+    ) -> StockChange:
+        """Set the reorder point."""
 
 
 class MovementRepository(abc.ABC):
@@ -70,10 +78,10 @@ class MovementRepository(abc.ABC):
 
 @dataclass(frozen=True, slots=True)
 class StoredResult:
-    """What an idempotency key recorded: the command's fingerprint and its result."""
+    """What an idempotency key recorded: the command's fingerprint and the level it answered."""
 
     fingerprint: str
-    result: dict[str, Any] | None
+    level: StockLevel
 
 
 class IdempotencyStore(abc.ABC):
@@ -86,51 +94,29 @@ class IdempotencyStore(abc.ABC):
         """Take `key` for this transaction; False when another (committed) one holds it."""
 
     @abc.abstractmethod
-    def complete(self, key: str, result: dict[str, Any]) -> None:
-        """Record the result of the command that claimed `key`."""
+    def complete(self, key: str, level: StockLevel) -> None:
+        """Record the level the command that claimed `key` answered with."""
 
     @abc.abstractmethod
     def purge(self, *, older_than: datetime) -> int:
         """Forget keys claimed before `older_than`; return how many."""
 
 
-class UnitOfWork(abc.ABC):
-    """One transaction: leaving the `with` block without `commit()` rolls back."""
+class UnitOfWork(BaseUnitOfWork):
+    """One transaction over levels, movements, idempotency keys and the outbox."""
 
     stock: StockRepository
     movements: MovementRepository
     idempotency: IdempotencyStore
-    outbox: Outbox
-
-    def __enter__(self) -> UnitOfWork:
-        return self
-
-    def __exit__(self, *args: object) -> None:
-        self.rollback()
-
-    @abc.abstractmethod
-    def commit(self) -> None:
-        """Make every staged change durable."""
-
-    @abc.abstractmethod
-    def rollback(self) -> None:
-        """Discard every staged change."""
-
-    @abc.abstractmethod
-    def now(self) -> datetime:
-        """Return the current time in UTC."""
 
 
 class ProductCatalog(abc.ABC):
-    """The products subgraph, as inventory needs it."""
+    """The products subgraph, as inventory's use cases need it."""
 
     @abc.abstractmethod
-    async def get(self, product_id: UUID) -> CatalogProduct | None:
+    def get(self, product_id: UUID) -> CatalogProduct | None:
         """Return the product, or None if products says it does not exist.
 
         Raise `ProductsUnavailable` when products cannot answer (down, slow, error, refused key).
+        Blocks until products answers: call it with no transaction open.
         """
-
-    @abc.abstractmethod
-    async def ping(self) -> bool:
-        """Tell whether products answers at all (for readiness reports)."""

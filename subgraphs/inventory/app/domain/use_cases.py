@@ -1,4 +1,4 @@
-"""Stock rules: which refusal a failed change gets, and which events a change raises."""
+"""Stock rules: which writes are refused, what a change records, and which events it raises."""
 
 from __future__ import annotations
 
@@ -6,15 +6,34 @@ from dataclasses import replace
 from datetime import datetime
 from uuid import uuid4
 
-from app.domain.errors import DomainError, InsufficientStock, InvalidInput, VersionConflict
-from app.domain.models import MAX_ON_HAND, StockChangeReason, StockLevel, StockMovement
+from subgraph_kit.core.errors import DomainError, InvalidInput
+from subgraph_kit.core.events import DomainEvent
+
+from app.domain.errors import InsufficientStock, ProductNotFound, VersionConflict
+from app.domain.models import (
+    MAX_ON_HAND,
+    CatalogProduct,
+    StockChange,
+    StockLevel,
+    StockMovement,
+)
 from app.domain.schemas import (
-    DomainEvent,
+    AdjustStock,
     LowStock,
+    SetStock,
     StockChanged,
     StockDepleted,
     StockReplenished,
 )
+
+
+def stockable(product: CatalogProduct | None) -> CatalogProduct:
+    """Refuse stock writes for a product the catalog does not know."""
+    if product is None:
+        raise ProductNotFound(
+            "The products subgraph has no product with this id.", field=("productId",)
+        )
+    return product
 
 
 def refused_adjustment(current: StockLevel, delta: int) -> DomainError:
@@ -35,28 +54,40 @@ def check_expected_version(current: StockLevel, expected: int | None) -> None:
         )
 
 
-def level_before(after: StockLevel, delta: int, was_tracked: bool) -> StockLevel:
-    """Reconstruct the level as it was before `delta` was applied."""
-    return replace(
-        after, on_hand=after.on_hand - delta, version=after.version - 1, tracked=was_tracked
+def changes_on_hand(current: StockLevel, command: SetStock) -> bool:
+    """Tell whether setting on hand moves it; refuse a stale `expected_version` first."""
+    check_expected_version(current, command.expected_version)
+    return command.on_hand != current.on_hand
+
+
+def version_moved(locked: StockLevel) -> VersionConflict:
+    """Explain that the level moved on from the version a write locked."""
+    return VersionConflict(
+        f"The level moved on from version {locked.version} while it was being set.",
     )
 
 
 def record_movement(
-    after: StockLevel,
-    delta: int,
-    reason: StockChangeReason,
-    reference: str | None,
-    now: datetime,
-) -> StockMovement:
-    """The audit-trail entry of one on-hand change."""
-    return StockMovement(uuid4(), after.product_id, delta, after.on_hand, reason, reference, now)
+    change: StockChange, command: AdjustStock | SetStock, *, now: datetime
+) -> StockChange:
+    """Add the audit-trail entry of an on-hand change to it."""
+    after = change.after
+    movement = StockMovement(
+        uuid4(),
+        after.product_id,
+        change.delta,
+        after.on_hand,
+        command.reason,
+        command.reference,
+        now,
+    )
+    return replace(change, movement=movement)
 
 
-def stock_events(
-    before: StockLevel, after: StockLevel, movement: StockMovement | None, now: datetime
-) -> list[DomainEvent]:
-    """StockChanged for every on-hand change; Depleted, Replenished, LowStock on crossings."""
+def stock_events(change: StockChange, *, now: datetime) -> list[DomainEvent]:
+    """List the events of a change: StockChanged for every on-hand change; StockDepleted,
+    StockReplenished and LowStock when it crosses their thresholds."""
+    before, after, movement = change.before, change.after, change.movement
     product_id = after.product_id
     payload = {
         "productId": str(product_id),
@@ -67,14 +98,14 @@ def stock_events(
     }
     events: list[DomainEvent] = []
     if movement is not None:
-        change = {
+        moved = {
             "delta": movement.delta,
             "onHandBefore": before.on_hand,
             "reason": movement.reason.value,
             "reference": movement.reference,
             "movementId": str(movement.id),
         }
-        events.append(StockChanged(product_id, now, payload | change))
+        events.append(StockChanged(product_id, now, payload | moved))
     if before.available > 0 and after.available == 0:
         events.append(StockDepleted(product_id, now, payload))
     if before.available == 0 and after.available > 0:

@@ -1,12 +1,18 @@
-"""The ProductCatalog adapter: a gql client of the products subgraph over httpx."""
+"""The ProductCatalog adapter: a gql client of the products subgraph over httpx.
+
+The client is asynchronous and lives on the event loop; use cases, which run in worker
+threads, call the port's synchronous `get`, which hands the request to the loop and waits.
+"""
 
 from __future__ import annotations
 
+import abc
 import logging
 from typing import Any
 from uuid import UUID
 
 import anyio
+import anyio.from_thread
 import httpx
 from gql import Client, GraphQLRequest
 from gql.client import AsyncClientSession
@@ -23,7 +29,7 @@ from tenacity import (
 )
 
 from app.domain.errors import ProductsUnavailable
-from app.domain.models import CatalogProduct
+from app.domain.models import CatalogProduct, ProductStatus
 from app.domain.repositories import ProductCatalog
 from app.settings import Settings
 
@@ -32,6 +38,8 @@ logger = logging.getLogger("app.products_client")
 PRODUCT_QUERY = parse("query ProductForStock($id: ID!) { product(id: $id) { id sku name status } }")
 PING_QUERY = parse("query Ping { __typename }")
 RETRIED_STATUSES = {502, 503, 504}
+# Requests in flight to products at once; writes get as many worker threads (see dependencies).
+MAX_CONNECTIONS = 50
 
 
 # Connection failures: refused, timed out connecting, or a pooled connection the server closed
@@ -58,7 +66,22 @@ async def _raise_for_status(response: httpx.Response) -> None:
     response.raise_for_status()
 
 
-class GqlProductCatalog(ProductCatalog):
+class CatalogClient(ProductCatalog):
+    """The catalog as the edge holds it: connected at start-up, closed at shutdown, pinged by
+    readiness (on the event loop); use cases only `get`."""
+
+    async def connect(self) -> None:
+        """Open what the client needs (nothing, unless it keeps connections)."""
+
+    async def close(self) -> None:
+        """Release what `connect` opened."""
+
+    @abc.abstractmethod
+    async def ping(self) -> bool:
+        """Tell whether products answers at all (for readiness reports)."""
+
+
+class GqlProductCatalog(CatalogClient):
     """One pooled client per process: `await connect()` at start-up, `await close()` at shutdown.
 
     A circuit breaker sits in front of every call: after `products_breaker_failures`
@@ -79,7 +102,9 @@ class GqlProductCatalog(ProductCatalog):
             # Idle connections are dropped before uvicorn's 5 s keep-alive closes them, so a
             # request rarely meets a connection the server is closing.
             limits=httpx.Limits(
-                max_connections=50, max_keepalive_connections=20, keepalive_expiry=2.0
+                max_connections=MAX_CONNECTIONS,
+                max_keepalive_connections=20,
+                keepalive_expiry=2.0,
             ),
             event_hooks={"response": [_raise_for_status]},
         )
@@ -98,13 +123,19 @@ class GqlProductCatalog(ProductCatalog):
             await self.client.close_async()
             self.session = None
 
-    async def get(self, product_id: UUID) -> CatalogProduct | None:
+    def get(self, product_id: UUID) -> CatalogProduct | None:
+        """Ask products from a use case's worker thread; the request runs on the event loop."""
+        return anyio.from_thread.run(self.fetch, product_id)
+
+    async def fetch(self, product_id: UUID) -> CatalogProduct | None:
+        """Ask products for a product: within the deadline, retried and behind the breaker."""
         request = GraphQLRequest(PRODUCT_QUERY, variable_values={"id": str(product_id)})
         found = (await self._execute(request)).get("product")
         if found is None:
             return None
         try:
-            return CatalogProduct(UUID(found["id"]), found["sku"], found["name"], found["status"])
+            status = ProductStatus(found["status"])
+            return CatalogProduct(UUID(found["id"]), found["sku"], found["name"], status)
         except (KeyError, TypeError, ValueError) as error:
             raise self._unavailable(error) from None
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from subgraph_kit.testing import graphql
-
-API_KEY = "test-key"
+from subgraph_kit_testing.http import graphql
 
 LEVEL_FIELDS = "productId onHand available reorderPoint lowStock tracked version"
 ADJUST = f"""

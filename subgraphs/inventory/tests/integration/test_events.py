@@ -1,10 +1,11 @@
 """Stock changes write their events to the outbox in the same transaction."""
 
+import json
+
 import pytest
 import sqlalchemy as sa
-from subgraph_kit.relay import LogEventSink, OutboxRelay
 
-from tests.integration.helpers import adjust
+from tests.integration.helpers import adjust, set_stock
 
 pytestmark = pytest.mark.anyio
 
@@ -35,9 +36,23 @@ async def test_a_refused_change_records_no_event(client, app, product):
     assert outbox(app) == []
 
 
-async def test_the_relay_delivers_stock_events(client, app, product, caplog):
-    await adjust(client, product, 2)
-    relay = OutboxRelay(uow_factory=app.state.runtime.uow, sink=LogEventSink(), interval=0)
-    with caplog.at_level("INFO", logger="app.events"):
-        assert relay.run_once() == 2
-    assert '"event":"StockChanged"' in caplog.text
+def stock_changed_payloads(app) -> list[dict]:
+    with app.state.runtime.engine.connect() as connection:
+        statement = sa.text(
+            "SELECT payload FROM outbox_events WHERE name = 'StockChanged' ORDER BY position"
+        )
+        return [
+            payload if isinstance(payload, dict) else json.loads(payload)
+            for payload in connection.execute(statement).scalars()
+        ]
+
+
+async def test_stock_changed_tells_the_level_before_and_after_each_change(client, app, product):
+    await adjust(client, product, 5)
+    await adjust(client, product, -2, reason="SOLD")
+    await set_stock(client, product, 10)
+    changes = [
+        (p["onHandBefore"], p["delta"], p["onHand"], p["version"])
+        for p in stock_changed_payloads(app)
+    ]
+    assert changes == [(0, 5, 5, 1), (5, -2, 3, 2), (3, 7, 10, 3)]

@@ -7,14 +7,13 @@ refused request, 413 for an oversized body."""
 from __future__ import annotations
 
 import base64
-import json
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from subgraph_kit.graphql import encode_cursor
+from subgraph_kit.graphql.pagination import encode_cursor
+from subgraph_kit_testing.http import call, codes
 
 from tests.integration.helpers import ADJUST, SET
 
@@ -31,7 +30,6 @@ SQL = [
 ]
 MALFORMED_IDS = ["", " ", "\u0000", "x" * 10_000, "'; --", "00000000-0000-0000-0000-00000000000g"]
 ZERO_ID = "00000000-0000-0000-0000-000000000000"
-JSON = {"Content-Type": "application/json"}
 ODD_CHARACTERS = pytest.mark.parametrize(
     "text",
     ["nul \u0000 inside", "lone \ud800 high surrogate", "lone \udfff low surrogate"],
@@ -48,23 +46,6 @@ LEVELS = """query ($first: Int! = 5, $after: String, $f: StockFilter) {
 ENTITIES = """query ($r: [_Any!]!) {
   _entities(representations: $r) { ... on Product { id stock { onHand tracked } } } }"""
 MUTATIONS = {"adjustStock": ADJUST, "setStock": SET}
-
-
-def sound(response: httpx.Response) -> dict[str, Any]:
-    """Assert the answer is no server error, and return its JSON body."""
-    assert response.status_code < 500, response.text
-    assert "INTERNAL_SERVER_ERROR" not in response.text, response.text
-    return response.json()
-
-
-async def call(client: httpx.AsyncClient, query: str, **variables: Any) -> dict[str, Any]:
-    """POST an operation as ASCII JSON (httpx's `json=` cannot encode lone surrogates)."""
-    body = json.dumps({"query": query, "variables": variables})
-    return sound(await client.post("/graphql", content=body, headers=JSON))
-
-
-def codes(body: dict[str, Any]) -> list[str]:
-    return [error["extensions"]["code"] for error in body.get("errors", [])]
 
 
 async def mutate(client: httpx.AsyncClient, name: str, **fields: Any) -> dict[str, Any]:
@@ -298,13 +279,6 @@ async def test_nul_and_lone_surrogates_in_ids_and_cursors_find_nothing_or_are_re
     assert codes(body) == ["BAD_USER_INPUT"]
 
 
-async def test_circular_fragments_are_refused_with_a_clear_message(client):
-    query = "fragment A on Query { ...B } fragment B on Query { ...A } query { ...A }"
-    body = await call(client, query)
-    assert codes(body) == ["GRAPHQL_VALIDATION_FAILED"]
-    assert body["errors"][0]["message"] == "Cannot spread fragment 'A' within itself via 'B'."
-
-
 def nested(hops: int, leaf: str) -> str:
     """stockLevel at depth 0, then `hops` times product { stock { ... } }, then `leaf`."""
     inner = "product { stock { " * hops + leaf + " } }" * hops
@@ -318,77 +292,8 @@ async def test_recursion_through_stock_and_product_is_served_down_to_depth_twelv
     assert body["data"]["stockLevel"] is not None
 
 
-@pytest.mark.parametrize("hops", [6, 20], ids=["depth-13", "depth-41"])
-async def test_recursion_through_stock_and_product_deeper_than_twelve_is_refused(
-    client, product, hops
-):
-    body = await call(client, nested(hops, "onHand"), id=product)  # onHand at 2 * hops + 1
-    assert codes(body) == ["GRAPHQL_VALIDATION_FAILED"]
-    assert body["errors"][0]["message"] == "'anonymous' exceeds maximum operation depth of 12"
-
-
-async def test_thirty_aliases_are_served_and_thirty_one_refused(client):
-    def aliases(count: int) -> str:
-        fields = " ".join(f"a{i}: stockLevels(first: 1) {{ totalCount }}" for i in range(count))
-        return f"{{ {fields} }}"
-
-    assert codes(await call(client, aliases(30))) == []
-    body = await call(client, aliases(31))
-    assert codes(body) == ["GRAPHQL_VALIDATION_FAILED"]
-    assert body["errors"][0]["message"] == "31 aliases found. Allowed: 30"
-
-
-async def test_a_token_flood_is_refused_before_parsing_ends(client):
-    body = await call(client, "{ " + "__typename " * 3001 + "}")
-    assert codes(body) == ["GRAPHQL_PARSE_FAILED"]
-    assert "more than 3000 tokens" in body["errors"][0]["message"]
-
-
-async def test_a_thousand_representations_are_served_and_a_thousand_and_one_refused(client):
-    def representations(count: int) -> list[dict[str, str]]:
-        return [{"__typename": "Product", "id": str(uuid.uuid4())} for _ in range(count)]
-
-    body = await call(client, ENTITIES, r=representations(1000))
+async def test_a_thousand_unknown_products_read_as_untracked_zeros(client):
+    representations = [{"__typename": "Product", "id": str(uuid.uuid4())} for _ in range(1000)]
+    body = await call(client, ENTITIES, r=representations)
     stocks = [entity["stock"] for entity in body["data"]["_entities"]]
     assert stocks == [{"onHand": 0, "tracked": False}] * 1000
-    body = await call(client, ENTITIES, r=representations(1001))
-    assert codes(body) == ["BAD_USER_INPUT"]
-    assert "at most 1000 representations" in body["errors"][0]["message"]
-
-
-@pytest.mark.parametrize(
-    "representation",
-    [
-        {"__typename": "Other", "id": ZERO_ID},
-        {"__typename": "StockLevel", "id": ZERO_ID},
-        {"__typename": 5, "id": ZERO_ID},
-        {"id": ZERO_ID},
-        {"__typename": "Product"},
-        {"__typename": "Product", "id": [ZERO_ID]},
-        ZERO_ID,
-    ],
-    ids=[
-        "unknown-type",
-        "no-entity",
-        "typename-number",
-        "no-typename",
-        "no-id",
-        "id-list",
-        "string",
-    ],
-)
-async def test_malformed_representations_are_refused_as_bad_user_input(client, representation):
-    body = await call(client, ENTITIES, r=[representation])
-    assert codes(body) == ["BAD_USER_INPUT"]
-
-
-async def test_a_streamed_body_over_one_mebibyte_is_refused_with_413(client):
-    async def chunks() -> AsyncIterator[bytes]:
-        yield b'{"query": "{ __typename }", "padding": "'
-        for _ in range(17):
-            yield b"x" * 65536
-        yield b'"}'
-
-    response = await client.post("/graphql", content=chunks(), headers=JSON)
-    assert response.status_code == 413
-    assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"

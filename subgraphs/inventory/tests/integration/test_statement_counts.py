@@ -1,4 +1,5 @@
-"""Statement-count guards: what the router's calls and a page cost in SQL, whatever their size.
+"""Statement-count guards: what the router's calls and a page cost in SQL, whatever their size,
+and what each write costs.
 
 They count statements, not time, so they are fast and fail on any N+1 regression.
 """
@@ -7,10 +8,11 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-import sqlalchemy as sa
+from subgraph_kit_testing.databases import insert_rows
+from subgraph_kit_testing.http import entities
 
 from app.infrastructure.db.models import StockLevelRow
-from tests.integration.helpers import graphql
+from tests.integration.helpers import adjust, graphql, set_stock
 
 pytestmark = pytest.mark.anyio
 
@@ -43,30 +45,26 @@ def stocked(app) -> list[str]:
         }
         for index in range(1000)
     ]
-    with app.state.runtime.engine.begin() as connection:
-        connection.execute(sa.insert(StockLevelRow.__table__), rows)
+    insert_rows(app.state.runtime.engine, StockLevelRow.__table__, rows)
     return [str(row["product_id"]) for row in rows]
 
 
 @pytest.mark.parametrize("size", [1, 100, 1000])
 async def test_entities_cost_one_select_whatever_their_number(client, stocked, statements, size):
     wanted = stocked[:size]
-    representations = [{"__typename": "Product", "id": product_id} for product_id in wanted]
     statements.statements.clear()
-    body = await graphql(client, ENTITIES, representations=representations)
-    entities = body["data"]["_entities"]
-    assert len(entities) == size
-    assert all(entity["stock"]["onHand"] in (3, 40) for entity in entities)
+    found = await entities(client, ENTITIES, wanted)
+    assert len(found) == size
+    assert all(entity["stock"]["onHand"] in (3, 40) for entity in found)
     assert len(statements.statements) == 1
     assert len(statements.selects) == 1
 
 
 async def test_entities_of_products_never_stocked_cost_one_select_too(client, stocked, statements):
     wanted = [*stocked[:500], *(str(uuid.uuid4()) for _ in range(500))]
-    representations = [{"__typename": "Product", "id": product_id} for product_id in wanted]
     statements.statements.clear()
-    body = await graphql(client, ENTITIES, representations=representations)
-    assert sum(entity["inStock"] for entity in body["data"]["_entities"]) == 500
+    found = await entities(client, ENTITIES, wanted)
+    assert sum(entity["inStock"] for entity in found) == 500
     assert len(statements.selects) == len(statements.statements) == 1
 
 
@@ -92,3 +90,68 @@ async def test_a_stock_levels_page_with_total_count_costs_two_statements(
     assert body["data"]["stockLevels"]["totalCount"] == 1000
     assert len(statements.statements) == 2
     assert len(statements.selects) == 2
+
+
+REORDER = """
+mutation ($id: ID!, $point: Int!) {
+  setReorderPoint(productId: $id, reorderPoint: $point) {
+    stockLevel { lowStock } userErrors { code }
+  }
+}"""
+
+
+def kinds(statements) -> list[str]:
+    """The first word of each statement since the last look, then forget them."""
+    seen = [statement.split()[0].upper() for statement in statements.statements]
+    statements.statements.clear()
+    return seen
+
+
+async def test_an_adjustment_costs_four_statements_whether_the_level_is_new_or_not(
+    client, product, statements
+):
+    # Track the product; change the level, reading it as it was (WITH … UPDATE … RETURNING);
+    # the movement; the events.
+    statements.statements.clear()
+    await adjust(client, product, 5)
+    assert kinds(statements) == ["INSERT", "WITH", "INSERT", "INSERT"]
+    await adjust(client, product, 2)
+    assert kinds(statements) == ["INSERT", "WITH", "INSERT", "INSERT"]
+
+
+async def test_a_refused_adjustment_costs_three_statements(client, product, statements):
+    statements.statements.clear()
+    payload = await adjust(client, product, -1)
+    assert payload["userErrors"][0]["code"] == "INSUFFICIENT_STOCK"
+    assert kinds(statements) == ["INSERT", "WITH", "SELECT"]
+
+
+async def test_an_adjustment_with_a_key_costs_seven_statements_and_its_replay_one(
+    client, product, statements
+):
+    statements.statements.clear()
+    await adjust(client, product, 5, idempotencyKey="k-1")
+    # Look the key up, claim it, the adjustment, then store its result.
+    assert kinds(statements) == ["SELECT", "INSERT", "INSERT", "WITH", "INSERT", "INSERT", "UPDATE"]
+    await adjust(client, product, 5, idempotencyKey="k-1")
+    assert kinds(statements) == ["SELECT"]
+
+
+async def test_setting_stock_costs_five_statements_and_a_stale_version_two(
+    client, product, statements
+):
+    statements.statements.clear()
+    await set_stock(client, product, 7)
+    # Track the product, lock the level, update it, the movement, the events.
+    assert kinds(statements) == ["INSERT", "SELECT", "UPDATE", "INSERT", "INSERT"]
+    payload = await set_stock(client, product, 3, expectedVersion=0)
+    assert payload["userErrors"][0]["code"] == "VERSION_CONFLICT"
+    assert kinds(statements) == ["INSERT", "SELECT"]
+
+
+async def test_setting_the_reorder_point_costs_two_statements(client, product, statements):
+    await adjust(client, product, 9)
+    statements.statements.clear()
+    body = await graphql(client, REORDER, id=product, point=4)
+    assert body["data"]["setReorderPoint"]["userErrors"] == []
+    assert kinds(statements) == ["INSERT", "WITH"]

@@ -43,12 +43,17 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from subgraph_kit.testing import empty_tables, graphql
+from subgraph_kit_testing.databases import empty_tables
+from subgraph_kit_testing.http import API_KEY, graphql
 
-from app.infrastructure.db.models import IdempotencyKeyRow, StockLevelRow, StockMovementRow
+from app.infrastructure.db.models import (
+    Base,
+    IdempotencyKeyRow,
+    StockLevelRow,
+    StockMovementRow,
+)
 from app.main import create_app
 from app.settings import Settings
-from tests.integration.conftest import API_KEY, TABLES
 from tests.integration.helpers import ADJUST, LEVEL_FIELDS, SET
 from tests.unit.fakes import FakeCatalog
 
@@ -195,7 +200,7 @@ class StockMachine(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        empty_tables(self.harness.engine, TABLES)
+        empty_tables(self.harness.engine, Base.metadata)
         self.model = {product: Level() for product in PRODUCTS}
         self.applied: dict[str, UsedKey] = {}
         self.refused_keys: set[str] = set()

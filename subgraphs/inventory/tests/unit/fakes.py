@@ -1,20 +1,22 @@
-"""In-memory fakes of the repository interfaces and of the products catalog."""
+"""In-memory fakes of the repository interfaces and of the products catalog, with real commit
+and rollback (the unit of work works on a copy of the committed state)."""
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from subgraph_kit.outbox import DomainEvent, Outbox, PendingEvent
+from subgraph_kit_testing.fakes import FakeUnitOfWork as BaseFakeUnitOfWork
 
 from app.domain.errors import ProductsUnavailable
 from app.domain.models import (
     MAX_ON_HAND,
     CatalogProduct,
+    ProductStatus,
+    StockChange,
     StockLevel,
     StockLevelFilter,
     StockMovement,
@@ -22,32 +24,38 @@ from app.domain.models import (
 from app.domain.repositories import (
     IdempotencyStore,
     MovementRepository,
-    ProductCatalog,
     StockRepository,
     StoredResult,
     UnitOfWork,
 )
+from app.infrastructure.products_client import CatalogClient
 
-T = TypeVar("T")
 
+class FakeCatalog(CatalogClient):
+    """Knows the products added to it; `down=True` makes every call fail.
 
-class FakeCatalog(ProductCatalog):
-    """Knows the products added to it; `down=True` makes every call fail."""
+    `asked_in_transaction` records, per call, whether `watching` (a unit of work) was open.
+    """
 
     def __init__(self, *product_ids: UUID, down: bool = False) -> None:
-        self.products = {
-            pid: CatalogProduct(pid, f"SKU-{pid.hex[:6]}", "Widget", "ACTIVE")
-            for pid in product_ids
-        }
+        self.products = {pid: self._product(pid) for pid in product_ids}
         self.down = down
         self.calls = 0
+        self.watching: FakeUnitOfWork | None = None
+        self.asked_in_transaction: list[bool] = []
 
-    def add(self, product_id: UUID) -> UUID:
-        self.products[product_id] = CatalogProduct(product_id, "SKU", "Widget", "ACTIVE")
+    @staticmethod
+    def _product(product_id: UUID, status: ProductStatus = ProductStatus.ACTIVE) -> CatalogProduct:
+        return CatalogProduct(product_id, f"SKU-{product_id.hex[:6]}", "Widget", status)
+
+    def add(self, product_id: UUID, status: ProductStatus = ProductStatus.ACTIVE) -> UUID:
+        self.products[product_id] = self._product(product_id, status)
         return product_id
 
-    async def get(self, product_id: UUID) -> CatalogProduct | None:
+    def get(self, product_id: UUID) -> CatalogProduct | None:
         self.calls += 1
+        if self.watching is not None:
+            self.asked_in_transaction.append(self.watching.is_open)
         if self.down:
             raise ProductsUnavailable("products is down", field=("productId",))
         return self.products.get(product_id)
@@ -56,15 +64,11 @@ class FakeCatalog(ProductCatalog):
         return not self.down
 
 
-async def run_inline(call: Callable[[], T]) -> T:
-    return call()
-
-
 class FakeStockRepository(StockRepository):
     def __init__(self, levels: dict[UUID, StockLevel]) -> None:
         self.levels = levels
 
-    def get(self, product_id: UUID, *, for_update: bool = False) -> StockLevel | None:
+    def get(self, product_id: UUID) -> StockLevel | None:
         return self.levels.get(product_id)
 
     def get_many(self, product_ids: Sequence[UUID]) -> list[StockLevel]:
@@ -80,30 +84,38 @@ class FakeStockRepository(StockRepository):
     def count(self, *, filter: StockLevelFilter) -> int:
         return sum(1 for lv in self.levels.values() if _matches(lv, filter))
 
-    def ensure(self, product_id: UUID, *, now: datetime) -> bool:
-        if product_id in self.levels:
-            return True
-        self.levels[product_id] = StockLevel(product_id, 0, 0, 0, now)
-        return False
+    def lock(self, product_id: UUID, *, now: datetime) -> StockChange:
+        before = self._track(product_id, now)
+        return StockChange(before, self.levels[product_id])
 
-    def add_to_on_hand(self, product_id: UUID, delta: int, *, now: datetime) -> StockLevel | None:
+    def add_to_on_hand(self, product_id: UUID, delta: int, *, now: datetime) -> StockChange | None:
+        before = self._track(product_id, now)
         level = self.levels[product_id]
         if not 0 <= level.on_hand + delta <= MAX_ON_HAND:
             return None
-        return self._save(replace(level, on_hand=level.on_hand + delta), now)
+        return StockChange(before, self._save(replace(level, on_hand=level.on_hand + delta), now))
 
     def set_on_hand(
-        self, product_id: UUID, on_hand: int, *, version: int, now: datetime
-    ) -> StockLevel | None:
-        level = self.levels[product_id]
-        return (
-            self._save(replace(level, on_hand=on_hand), now) if level.version == version else None
-        )
+        self, locked: StockChange, on_hand: int, *, now: datetime
+    ) -> StockChange | None:
+        level = self.levels[locked.after.product_id]
+        if level.version != locked.after.version:
+            return None
+        return StockChange(locked.before, self._save(replace(level, on_hand=on_hand), now))
 
     def set_reorder_point(
         self, product_id: UUID, reorder_point: int, *, now: datetime
-    ) -> StockLevel:
-        return self._save(replace(self.levels[product_id], reorder_point=reorder_point), now)
+    ) -> StockChange:
+        before = self._track(product_id, now)
+        level = self.levels[product_id]
+        return StockChange(before, self._save(replace(level, reorder_point=reorder_point), now))
+
+    def _track(self, product_id: UUID, now: datetime) -> StockLevel:
+        """Start tracking at zero if needed; return the level as found (untracked if it was)."""
+        if product_id in self.levels:
+            return self.levels[product_id]
+        self.levels[product_id] = StockLevel(product_id, 0, 0, 0, now)
+        return StockLevel.untracked(product_id)
 
     def _save(self, level: StockLevel, now: datetime) -> StockLevel:
         saved = replace(level, version=level.version + 1, updated_at=now)
@@ -147,16 +159,16 @@ class FakeIdempotencyStore(IdempotencyStore):
 
     def get(self, key: str) -> StoredResult | None:
         row = self.keys.get(key)
-        return StoredResult(row["fingerprint"], row["result"]) if row else None
+        return StoredResult(row["fingerprint"], row["level"]) if row else None
 
     def claim(self, key: str, *, fingerprint: str, now: datetime) -> bool:
         if key in self.keys:
             return False
-        self.keys[key] = {"fingerprint": fingerprint, "result": None, "created_at": now}
+        self.keys[key] = {"fingerprint": fingerprint, "level": None, "created_at": now}
         return True
 
-    def complete(self, key: str, result: dict[str, Any]) -> None:
-        self.keys[key]["result"] = result
+    def complete(self, key: str, level: StockLevel) -> None:
+        self.keys[key]["level"] = level
 
     def purge(self, *, older_than: datetime) -> int:
         old = [k for k, row in self.keys.items() if row["created_at"] < older_than]
@@ -165,55 +177,27 @@ class FakeIdempotencyStore(IdempotencyStore):
         return len(old)
 
 
-class FakeOutbox(Outbox):
-    def __init__(self, events: list[DomainEvent]) -> None:
-        self.events = events
-
-    def add(self, events: Sequence[DomainEvent]) -> None:
-        self.events.extend(events)
-
-    def pending(self, *, limit: int) -> list[PendingEvent]:
-        raise NotImplementedError("the relay is tested against the database")
-
-    def mark_sent(self, positions: Sequence[int], *, at: datetime) -> None:
-        raise NotImplementedError
-
-
-class FakeUnitOfWork(UnitOfWork):
-    """Works on copies of the committed state; `commit` publishes them."""
+class FakeUnitOfWork(BaseFakeUnitOfWork, UnitOfWork):
+    """The inventory's state: `committed["levels"]` (by product), `["movements"]`, `["keys"]`
+    and the committed events; `is_open` while a `with` block runs."""
 
     def __init__(self) -> None:
-        self.committed: dict[str, Any] = {"levels": {}, "movements": [], "keys": {}, "events": []}
-        self.commits = 0
-        self.clock = datetime(2026, 1, 1, tzinfo=UTC)
+        super().__init__(levels={}, movements=[], keys={})
+        self.is_open = False
 
     def __enter__(self) -> FakeUnitOfWork:
-        state = copy.deepcopy(self.committed)
+        super().__enter__()
+        self.is_open = True
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        self.is_open = False
+        super().__exit__(*args)
+
+    def open_repositories(self, state: dict[str, Any]) -> None:
         self.stock = FakeStockRepository(state["levels"])
         self.movements = FakeMovementRepository(state["movements"])
         self.idempotency = FakeIdempotencyStore(state["keys"])
-        self.outbox = FakeOutbox(state["events"])
-        return self
-
-    def commit(self) -> None:
-        self.committed = {
-            "levels": self.stock.levels,
-            "movements": self.movements.rows,
-            "keys": self.idempotency.keys,
-            "events": self.outbox.events,
-        }
-        self.commits += 1
-
-    def rollback(self) -> None:
-        pass
-
-    def now(self) -> datetime:
-        self.clock += timedelta(seconds=1)
-        return self.clock
-
-    @property
-    def event_names(self) -> list[str]:
-        return [event.name for event in self.committed["events"]]
 
     @property
     def movement_deltas(self) -> list[int]:

@@ -7,7 +7,7 @@ import pytest
 
 from app.infrastructure.api.dependencies import GraphQLContext
 from app.infrastructure.api.graphql.schema import schema
-from tests.unit.fakes import FakeCatalog, FakeUnitOfWork, run_inline
+from tests.unit.fakes import FakeCatalog, FakeUnitOfWork
 
 pytestmark = pytest.mark.anyio
 
@@ -21,13 +21,10 @@ mutation ($input: AdjustStockInput!) {
 
 
 def context(uow: FakeUnitOfWork, catalog: FakeCatalog) -> GraphQLContext:
-    async def run(use_case: Any, /, *args: Any, **kwargs: Any) -> Any:
-        return use_case(*args, uow=uow, **kwargs)
+    async def run(use_case: Any, /, *args: Any, **ports: Any) -> Any:
+        return use_case(*args, uow=uow, **ports)
 
-    async def write(use_case: Any, command: Any) -> Any:
-        return await use_case(command, uow=uow, catalog=catalog, in_thread=run_inline)
-
-    return GraphQLContext(run, write)
+    return GraphQLContext(run, catalog)
 
 
 async def execute(query: str, uow=None, catalog=None, **variables: Any) -> Any:
@@ -105,10 +102,16 @@ async def test_stock_level_is_null_for_a_product_never_stocked():
     assert result.data == {"stockLevel": None}
 
 
-async def test_recursive_queries_deeper_than_twelve_are_rejected():
-    # stockLevel is depth 0; six product/stock hops and onHand reach depth 13.
-    query = "query ($id: ID!) { stockLevel(productId: $id) { " + "product { stock { " * 6
-    query += "onHand" + " }" * 13 + " }"
-    result = await execute(query, id=str(uuid4()))
-    assert result.errors[0].extensions["code"] == "GRAPHQL_VALIDATION_FAILED"
-    assert "exceeds maximum operation depth of 12" in result.errors[0].message
+async def test_stock_level_is_reported_once_the_product_is_stocked():
+    product, uow = uuid4(), FakeUnitOfWork()
+    catalog = FakeCatalog(product)
+    adjust = {"productId": str(product), "delta": 2, "reason": "RECEIVED"}
+    await execute(ADJUST, uow=uow, catalog=catalog, input=adjust)
+    result = await execute(
+        "query ($id: ID!) { stockLevel(productId: $id) { onHand tracked product { inStock } } }",
+        uow=uow,
+        id=str(product),
+    )
+    assert result.data == {
+        "stockLevel": {"onHand": 2, "tracked": True, "product": {"inStock": True}}
+    }

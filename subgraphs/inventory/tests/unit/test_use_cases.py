@@ -5,6 +5,7 @@ import pytest
 from pydantic import ValidationError
 
 from app.application import use_cases
+from app.application.event_publisher import PUBLISHED_EVENTS
 from app.domain.errors import (
     IdempotencyKeyReused,
     InsufficientStock,
@@ -12,21 +13,15 @@ from app.domain.errors import (
     ProductsUnavailable,
     VersionConflict,
 )
-from app.domain.models import StockChangeReason
+from app.domain.models import ProductStatus, StockChangeReason, StockLevel
 from app.domain.schemas import AdjustStock, SetReorderPoint, SetStock
-from tests.unit.fakes import FakeCatalog, FakeUnitOfWork, run_inline
-
-pytestmark = pytest.mark.anyio
+from tests.unit.fakes import FakeCatalog, FakeStockRepository, FakeUnitOfWork
 
 
 def adjust(product_id: UUID, delta: int, key: str | None = None) -> AdjustStock:
     return AdjustStock(
         product_id=product_id, delta=delta, reason=StockChangeReason.RECEIVED, idempotency_key=key
     )
-
-
-async def write(use_case, command, uow: FakeUnitOfWork, catalog: FakeCatalog):
-    return await use_case(command, uow=uow, catalog=catalog, in_thread=run_inline)
 
 
 @pytest.fixture
@@ -39,35 +34,34 @@ def catalog(product: UUID) -> FakeCatalog:
     return FakeCatalog(product)
 
 
-async def test_first_adjustment_starts_tracking_the_product(product, catalog):
-    uow = FakeUnitOfWork()
-    level = await write(use_cases.adjust_stock, adjust(product, 5), uow, catalog)
+@pytest.fixture
+def uow() -> FakeUnitOfWork:
+    return FakeUnitOfWork()
+
+
+def test_first_adjustment_starts_tracking_the_product(product, catalog, uow):
+    level = use_cases.adjust_stock(adjust(product, 5), uow=uow, catalog=catalog)
     assert (level.on_hand, level.version, level.tracked) == (5, 1, True)
     assert uow.movement_deltas == [5]
 
 
-async def test_adjustment_below_zero_is_refused_and_nothing_is_written(product, catalog):
-    uow = FakeUnitOfWork()
-    await write(use_cases.adjust_stock, adjust(product, 3), uow, catalog)
+def test_adjustment_below_zero_is_refused_and_nothing_is_written(product, catalog, uow):
+    use_cases.adjust_stock(adjust(product, 3), uow=uow, catalog=catalog)
     with pytest.raises(InsufficientStock):
-        await write(use_cases.adjust_stock, adjust(product, -4), uow, catalog)
+        use_cases.adjust_stock(adjust(product, -4), uow=uow, catalog=catalog)
     assert uow.committed["levels"][product].on_hand == 3
     assert uow.movement_deltas == [3]
 
 
-async def test_unknown_product_is_refused_without_writing(catalog):
-    uow = FakeUnitOfWork()
+def test_unknown_product_is_refused_without_writing(catalog, uow):
     with pytest.raises(ProductNotFound):
-        await write(use_cases.adjust_stock, adjust(uuid4(), 1), uow, catalog)
+        use_cases.adjust_stock(adjust(uuid4(), 1), uow=uow, catalog=catalog)
     assert uow.commits == 0
 
 
-async def test_catalog_failure_is_refused_without_writing(product):
-    uow = FakeUnitOfWork()
+def test_catalog_failure_is_refused_without_writing(product, uow):
     with pytest.raises(ProductsUnavailable):
-        await write(
-            use_cases.adjust_stock, adjust(product, 1), uow, FakeCatalog(product, down=True)
-        )
+        use_cases.adjust_stock(adjust(product, 1), uow=uow, catalog=FakeCatalog(product, down=True))
     assert uow.commits == 0
 
 
@@ -77,66 +71,94 @@ def test_delta_must_be_nonzero_and_at_most_a_million(product, delta):
         adjust(product, delta)
 
 
-async def test_replay_with_the_same_key_returns_the_first_result_without_a_second_change(
-    product, catalog
+def test_replay_with_the_same_key_returns_the_first_result_without_a_second_change(
+    product, catalog, uow
 ):
-    uow = FakeUnitOfWork()
-    first = await write(use_cases.adjust_stock, adjust(product, 2, key="k1"), uow, catalog)
+    first = use_cases.adjust_stock(adjust(product, 2, key="k1"), uow=uow, catalog=catalog)
     calls = catalog.calls
-    again = await write(use_cases.adjust_stock, adjust(product, 2, key="k1"), uow, catalog)
+    again = use_cases.adjust_stock(adjust(product, 2, key="k1"), uow=uow, catalog=catalog)
     assert again == first
     assert uow.movement_deltas == [2]
     assert catalog.calls == calls
 
 
-async def test_reusing_a_key_for_a_different_request_is_refused(product, catalog):
-    uow = FakeUnitOfWork()
-    await write(use_cases.adjust_stock, adjust(product, 2, key="k1"), uow, catalog)
+def test_reusing_a_key_for_a_different_request_is_refused(product, catalog, uow):
+    use_cases.adjust_stock(adjust(product, 2, key="k1"), uow=uow, catalog=catalog)
     with pytest.raises(IdempotencyKeyReused):
-        await write(use_cases.adjust_stock, adjust(product, 3, key="k1"), uow, catalog)
+        use_cases.adjust_stock(adjust(product, 3, key="k1"), uow=uow, catalog=catalog)
     assert uow.movement_deltas == [2]
 
 
-async def test_set_stock_records_the_difference_as_a_movement(product, catalog):
-    uow = FakeUnitOfWork()
-    await write(use_cases.adjust_stock, adjust(product, 10), uow, catalog)
-    level = await write(use_cases.set_stock, SetStock(product_id=product, on_hand=4), uow, catalog)
+def test_the_catalog_is_asked_with_no_transaction_open(product, catalog, uow):
+    catalog.watching = uow
+    use_cases.adjust_stock(adjust(product, 2, key="k1"), uow=uow, catalog=catalog)
+    use_cases.set_stock(SetStock(product_id=product, on_hand=1), uow=uow, catalog=catalog)
+    use_cases.set_reorder_point(
+        SetReorderPoint(product_id=product, reorder_point=1), uow=uow, catalog=catalog
+    )
+    assert catalog.asked_in_transaction == [False, False, False]
+
+
+def test_the_catalog_check_returns_the_product_with_its_status(product):
+    catalog = FakeCatalog()
+    catalog.add(product, ProductStatus.ARCHIVED)
+    found = use_cases.require_product(product, catalog=catalog)
+    assert (found.id, found.status) == (product, ProductStatus.ARCHIVED)
+
+
+def test_set_stock_records_the_difference_as_a_movement(product, catalog, uow):
+    use_cases.adjust_stock(adjust(product, 10), uow=uow, catalog=catalog)
+    level = use_cases.set_stock(SetStock(product_id=product, on_hand=4), uow=uow, catalog=catalog)
     assert level.on_hand == 4
     assert uow.movement_deltas == [10, -6]
 
 
-async def test_set_stock_with_a_stale_version_is_a_conflict(product, catalog):
-    uow = FakeUnitOfWork()
-    await write(use_cases.adjust_stock, adjust(product, 10), uow, catalog)
+def test_set_stock_with_a_stale_version_is_a_conflict(product, catalog, uow):
+    use_cases.adjust_stock(adjust(product, 10), uow=uow, catalog=catalog)
     with pytest.raises(VersionConflict):
-        await write(
-            use_cases.set_stock,
-            SetStock(product_id=product, on_hand=4, expected_version=0),
-            uow,
-            catalog,
+        use_cases.set_stock(
+            SetStock(product_id=product, on_hand=4, expected_version=0), uow=uow, catalog=catalog
         )
     assert uow.movement_deltas == [10]
 
 
-async def test_set_stock_to_the_same_value_changes_nothing(product, catalog):
-    uow = FakeUnitOfWork()
-    before = await write(use_cases.adjust_stock, adjust(product, 10), uow, catalog)
-    after = await write(use_cases.set_stock, SetStock(product_id=product, on_hand=10), uow, catalog)
+def test_a_level_that_moves_on_after_it_was_locked_is_a_conflict_not_a_retry(
+    product, catalog, uow, monkeypatch
+):
+    use_cases.adjust_stock(adjust(product, 10), uow=uow, catalog=catalog)
+    attempts = []
+
+    def moved_on(self, locked, on_hand, *, now):  # the guarded update finds another version
+        attempts.append(on_hand)
+
+    monkeypatch.setattr(FakeStockRepository, "set_on_hand", moved_on)
+    with pytest.raises(VersionConflict):
+        use_cases.set_stock(SetStock(product_id=product, on_hand=4), uow=uow, catalog=catalog)
+    assert attempts == [4]
+    assert uow.movement_deltas == [10]
+
+
+def test_set_stock_to_the_same_value_changes_nothing(product, catalog, uow):
+    before = use_cases.adjust_stock(adjust(product, 10), uow=uow, catalog=catalog)
+    after = use_cases.set_stock(SetStock(product_id=product, on_hand=10), uow=uow, catalog=catalog)
     assert after.version == before.version
     assert uow.movement_deltas == [10]
 
 
-async def test_events_follow_the_level_across_its_thresholds(product, catalog):
-    uow = FakeUnitOfWork()
-    await write(
-        use_cases.set_reorder_point,
-        SetReorderPoint(product_id=product, reorder_point=5),
-        uow,
-        catalog,
+def test_set_stock_to_zero_starts_tracking_a_product_without_events(product, catalog, uow):
+    level = use_cases.set_stock(SetStock(product_id=product, on_hand=0), uow=uow, catalog=catalog)
+    assert (level.tracked, level.version, level.on_hand) == (True, 0, 0)
+    assert uow.committed["levels"][product] == level
+    assert uow.event_names == []
+
+
+def test_events_follow_the_level_across_its_thresholds(product, catalog, uow):
+    use_cases.set_reorder_point(
+        SetReorderPoint(product_id=product, reorder_point=5), uow=uow, catalog=catalog
     )
-    await write(use_cases.adjust_stock, adjust(product, 10), uow, catalog)
-    await write(use_cases.adjust_stock, adjust(product, -6), uow, catalog)
-    await write(use_cases.adjust_stock, adjust(product, -4), uow, catalog)
+    use_cases.adjust_stock(adjust(product, 10), uow=uow, catalog=catalog)
+    use_cases.adjust_stock(adjust(product, -6), uow=uow, catalog=catalog)
+    use_cases.adjust_stock(adjust(product, -4), uow=uow, catalog=catalog)
     assert uow.event_names == [
         "LowStock",  # tracking starts at 0, at or below the reorder point of 5
         "StockChanged",
@@ -146,11 +168,21 @@ async def test_events_follow_the_level_across_its_thresholds(product, catalog):
         "StockChanged",
         "StockDepleted",
     ]
+    assert {type(event) for event in uow.events} == set(PUBLISHED_EVENTS)
 
 
-async def test_get_stock_levels_reports_untracked_zeros_in_the_order_asked(product, catalog):
-    uow = FakeUnitOfWork()
-    await write(use_cases.adjust_stock, adjust(product, 1), uow, catalog)
+def test_stock_changed_reports_the_level_before_the_change(product, catalog, uow):
+    use_cases.adjust_stock(adjust(product, 10), uow=uow, catalog=catalog)
+    use_cases.set_stock(SetStock(product_id=product, on_hand=4), uow=uow, catalog=catalog)
+    changed = [event.payload for event in uow.events if event.name == "StockChanged"]
+    assert [(p["onHandBefore"], p["delta"], p["onHand"]) for p in changed] == [
+        (0, 10, 10),
+        (10, -6, 4),
+    ]
+
+
+def test_get_stock_levels_reports_untracked_zeros_in_the_order_asked(product, catalog, uow):
+    use_cases.adjust_stock(adjust(product, 1), uow=uow, catalog=catalog)
     other = uuid4()
     levels = use_cases.get_stock_levels([other, product], uow=uow)
     assert [(lv.product_id, lv.on_hand, lv.tracked) for lv in levels] == [
@@ -159,8 +191,21 @@ async def test_get_stock_levels_reports_untracked_zeros_in_the_order_asked(produ
     ]
 
 
-async def test_expired_idempotency_keys_are_purged(product, catalog):
-    uow = FakeUnitOfWork()
-    await write(use_cases.adjust_stock, adjust(product, 1, key="old"), uow, catalog)
+def test_a_product_never_stocked_has_no_level_of_its_own(product, catalog, uow):
+    use_cases.adjust_stock(adjust(product, 1), uow=uow, catalog=catalog)
+    other = uuid4()
+    found = use_cases.find_stock_levels([other, product], uow=uow)
+    assert found[0] is None
+    assert found[1] == uow.committed["levels"][product]
+
+
+def test_a_product_is_in_stock_while_any_is_available(product):
+    level = StockLevel(product, on_hand=1, reorder_point=0, version=1, updated_at=None)
+    assert level.in_stock
+    assert not StockLevel.untracked(product).in_stock
+
+
+def test_expired_idempotency_keys_are_purged(product, catalog, uow):
+    use_cases.adjust_stock(adjust(product, 1, key="old"), uow=uow, catalog=catalog)
     uow.clock += timedelta(hours=25)
-    assert use_cases.purge_idempotency_keys(uow=uow, keep=timedelta(hours=24)) == 1
+    assert use_cases.purge_idempotency_keys(timedelta(hours=24), uow=uow) == 1

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-
-class DomainError(Exception):
-    """A broken business rule; `code` names it for clients, `field` points at the input."""
-
-    code = "INVALID_INPUT"
-
-    def __init__(self, message: str, field: tuple[str, ...] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-class InvalidInput(DomainError):
-    code = "INVALID_INPUT"
+from subgraph_kit.core.errors import DomainError
 
 
 class ProductNotFound(DomainError):
+    """No product has the id a change names."""
+
     code = "NOT_FOUND"
 
 
 class DuplicateSku(DomainError):
+    """Another product has the SKU a change asks for."""
+
     code = "DUPLICATE_SKU"

@@ -1,4 +1,4 @@
-"""Catalog entities and value objects."""
+"""Catalog entities, value objects and the shape of a listing request."""
 
 from __future__ import annotations
 
@@ -72,6 +72,16 @@ class ProductFilter:
 
 
 SortKey = tuple[object, UUID]
+
+
+@dataclass(frozen=True, slots=True)
+class ProductPage:
+    """One page of a listing: `first` products matching `filter` in `sort` order, `after` a key."""
+
+    filter: ProductFilter
+    sort: ProductSort
+    first: int
+    after: SortKey | None = None
 
 
 def sort_key(product: Product, sort: ProductSort) -> SortKey:

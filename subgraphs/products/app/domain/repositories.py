@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Sequence
-from datetime import datetime
 from uuid import UUID
 
-from subgraph_kit.outbox import Outbox
+from subgraph_kit.core.unit_of_work import UnitOfWork as BaseUnitOfWork
 
 from app.domain.models import Product, ProductFilter, ProductSort, SortKey
 
@@ -48,26 +47,7 @@ class ProductRepository(abc.ABC):
         """Return how many products match `filter`."""
 
 
-class UnitOfWork(abc.ABC):
-    """One transaction: leaving the `with` block without `commit()` rolls back."""
+class UnitOfWork(BaseUnitOfWork):
+    """One transaction over the catalog and the outbox."""
 
     products: ProductRepository
-    outbox: Outbox
-
-    def __enter__(self) -> UnitOfWork:
-        return self
-
-    def __exit__(self, *args: object) -> None:
-        self.rollback()
-
-    @abc.abstractmethod
-    def commit(self) -> None:
-        """Make every staged change durable."""
-
-    @abc.abstractmethod
-    def rollback(self) -> None:
-        """Discard every staged change."""
-
-    @abc.abstractmethod
-    def now(self) -> datetime:
-        """Return the current time in UTC."""

@@ -1,4 +1,5 @@
-"""Validated commands that change the catalog, and the events those changes raise."""
+"""Catalog commands (validated inputs of every change), their field rules, and the events
+those changes raise."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from decimal import Decimal
 from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, field_validator
-from subgraph_kit.outbox import DomainEvent
+from pydantic import AfterValidator, StringConstraints, field_validator
+from subgraph_kit.core.commands import Command, StorableText
+from subgraph_kit.core.events import DomainEvent
 
 from app.domain.models import Money, Product, ProductStatus
 
@@ -30,9 +32,14 @@ def normalise_amount(value: Decimal) -> Decimal:
     return value.quantize(CENT) + 0  # `+ 0` turns -0.00 into 0.00
 
 
+def canonical_sku(text: str) -> str:
+    """A SKU as it is stored and looked up: trimmed and upper-cased."""
+    return text.strip().upper()
+
+
 def normalise_sku(value: str) -> str:
-    """Trim and upper-case a SKU; refuse one outside the SKU alphabet."""
-    sku = value.strip().upper()
+    """Make a SKU canonical; refuse one outside the SKU alphabet."""
+    sku = canonical_sku(value)
     if not re.fullmatch(SKU_PATTERN, sku):
         raise ValueError(
             "must be 1-64 characters of A-Z, 0-9, '.', '_' or '-', starting with a letter or digit"
@@ -51,25 +58,14 @@ def normalise_currency(value: str) -> str:
 Sku = Annotated[str, AfterValidator(normalise_sku)]
 
 
-def no_nul(text: str) -> str:
-    """Refuse NUL characters, which PostgreSQL cannot store in text."""
-    if "\x00" in text:
-        raise ValueError("must not contain NUL characters")
-    return text
-
-
 Name = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-    AfterValidator(no_nul),
+    StorableText,
 ]
-Description = Annotated[str, StringConstraints(max_length=5000), AfterValidator(no_nul)]
+Description = Annotated[str, StringConstraints(max_length=5000), StorableText]
 Amount = Annotated[Decimal, AfterValidator(normalise_amount)]
 CurrencyCode = Annotated[str, AfterValidator(normalise_currency)]
-
-
-class Command(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class MoneyInput(Command):
@@ -121,15 +117,15 @@ class DeleteProduct(Command):
 
 
 class ProductCreated(DomainEvent):
-    name = "ProductCreated"
+    """A product was added to the catalog; the payload describes it."""
 
 
 class ProductUpdated(DomainEvent):
-    name = "ProductUpdated"
+    """A product changed; the payload describes it after the change and lists `changed` fields."""
 
 
 class ProductDeleted(DomainEvent):
-    name = "ProductDeleted"
+    """A product left the catalog; the payload keeps its id and SKU."""
 
 
 def product_payload(product: Product) -> dict[str, Any]:

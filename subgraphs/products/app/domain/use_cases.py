@@ -1,9 +1,11 @@
-"""Catalog rules: what a command does to a product and which events it raises."""
+"""Catalog rules: what each command does to a product, and which events it raises."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from uuid import uuid4
+
+from subgraph_kit.core.naming import camel
 
 from app.domain.models import Product
 from app.domain.schemas import (
@@ -42,15 +44,10 @@ def update_product(
     if not changes:
         return product, []
     updated = product.with_changes(changes, now)
-    payload = product_payload(updated) | {"changed": sorted(_camel(name) for name in changes)}
+    payload = product_payload(updated) | {"changed": sorted(camel(name) for name in changes)}
     return updated, [ProductUpdated(product.id, now, payload)]
 
 
 def delete_product(product: Product, *, now: datetime) -> list[DomainEvent]:
     """Return the events that deleting `product` raises."""
     return [ProductDeleted(product.id, now, {"id": str(product.id), "sku": product.sku})]
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)

@@ -6,9 +6,7 @@ import uuid
 from typing import Any
 
 import httpx
-from subgraph_kit.testing import graphql
-
-API_KEY = "test-key"
+from subgraph_kit_testing.http import graphql
 
 CREATE = """
 mutation ($input: CreateProductInput!) {

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
 import sqlalchemy as sa
-from fastapi import FastAPI
-from subgraph_kit.testing import TcpProxy, empty_tables
+from subgraph_kit_testing.http import API_KEY
+from subgraph_kit_testing.tcp_proxy import TcpProxy
 
-from app.main import create_app
 from app.settings import Settings
-from tests.integration.helpers import API_KEY, CREATE
+from tests.integration.helpers import CREATE
 
 pytestmark = pytest.mark.anyio
 
@@ -31,26 +30,14 @@ def proxy(database_url: str, is_postgres: bool) -> Iterator[TcpProxy]:
 
 
 @pytest.fixture
-def proxied_app(database_url: str, proxy: TcpProxy) -> Iterator[FastAPI]:
+def settings(database_url: str, proxy: TcpProxy) -> Settings:
+    """The conftest's `app` and the plugin's `client`, but through the proxy."""
     url = sa.make_url(database_url).set(host="127.0.0.1", port=proxy.port)
-    settings = Settings(
+    return Settings(
         database_url=url.render_as_string(hide_password=False),
         api_key=API_KEY,
         outbox_poll_seconds=3600,
     )
-    app = create_app(settings)
-    empty_tables(app.state.runtime.engine, ("outbox_events", "products"))
-    yield app
-    app.state.runtime.engine.dispose()
-
-
-@pytest.fixture
-async def http(proxied_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=proxied_app)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://test", headers={"X-API-Key": API_KEY}
-    ) as client:
-        yield client
 
 
 def create(sku: str) -> dict[str, object]:
@@ -69,14 +56,14 @@ async def timed(call) -> tuple[httpx.Response, float]:
 
 
 @pytest.mark.parametrize("outage", ["refuse", "blackhole"])
-async def test_an_outage_fails_fast_and_masked_and_the_service_recovers(http, proxy, outage):
-    assert (await http.post("/graphql", json=create("BEFORE"))).status_code == 200
+async def test_an_outage_fails_fast_and_masked_and_the_service_recovers(client, proxy, outage):
+    assert (await client.post("/graphql", json=create("BEFORE"))).status_code == 200
     proxy.cut(outage)
 
-    ready, ready_seconds = await timed(http.get("/health/ready"))
+    ready, ready_seconds = await timed(client.get("/health/ready"))
     assert ready.status_code == 503
     assert ready_seconds < 2.5
-    answer, answer_seconds = await timed(http.post("/graphql", json=create("DURING")))
+    answer, answer_seconds = await timed(client.post("/graphql", json=create("DURING")))
     assert answer_seconds < 6
     assert answer.status_code == 200
     error = answer.json()["errors"][0]
@@ -84,22 +71,22 @@ async def test_an_outage_fails_fast_and_masked_and_the_service_recovers(http, pr
     assert not any(secret in answer.text.lower() for secret in SECRETS)
 
     proxy.restore()
-    ready = await http.get("/health/ready")
+    ready = await client.get("/health/ready")
     assert ready.status_code == 200
-    after = await http.post("/graphql", json=create("AFTER"))
+    after = await client.post("/graphql", json=create("AFTER"))
     assert after.json()["data"]["createProduct"]["userErrors"] == []
-    listed = await http.post("/graphql", json={"query": "{ products { nodes { sku } } }"})
+    listed = await client.post("/graphql", json={"query": "{ products { nodes { sku } } }"})
     assert {node["sku"] for node in listed.json()["data"]["products"]["nodes"]} == {
         "BEFORE",
         "AFTER",
     }
 
 
-async def test_nothing_is_half_written_by_a_change_the_outage_broke(http, proxy, proxied_app):
+async def test_nothing_is_half_written_by_a_change_the_outage_broke(client, proxy, app):
     proxy.cut("refuse")
-    await http.post("/graphql", json=create("BROKEN"))
+    await client.post("/graphql", json=create("BROKEN"))
     proxy.restore()
-    with proxied_app.state.runtime.engine.connect() as connection:
+    with app.state.runtime.engine.connect() as connection:
         products = connection.execute(sa.text("SELECT count(*) FROM products")).scalar()
         events = connection.execute(sa.text("SELECT count(*) FROM outbox_events")).scalar()
     assert (products, events) == (0, 0)

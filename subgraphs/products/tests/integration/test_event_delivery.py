@@ -9,8 +9,8 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
-from subgraph_kit.outbox import PendingEvent
-from subgraph_kit.relay import OutboxRelay
+from subgraph_kit.core.events import PendingEvent
+from subgraph_kit.core.outbox import OutboxRelay
 
 from app.main import create_app
 from tests.integration.helpers import CREATE, create_product, graphql
@@ -94,22 +94,3 @@ async def test_a_failing_sink_and_a_restart_lose_and_repeat_nothing(client, app,
     finally:
         restarted.state.runtime.engine.dispose()
     assert_delivered_exactly_once_in_order(flaky, app)
-
-
-async def test_concurrent_relays_deliver_each_event_once(client, app, settings):
-    await make_history(client)
-    sink = RecordingSink(seconds_per_event=0.05)
-    others = [create_app(settings) for _ in range(3)]
-    relays = [
-        OutboxRelay(uow_factory=a.state.runtime.uow, sink=sink, interval=0) for a in [app, *others]
-    ]
-    try:
-        threads = [threading.Thread(target=relay.run_once) for relay in relays]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
-    finally:
-        for other in others:
-            other.state.runtime.engine.dispose()
-    assert_delivered_exactly_once_in_order(sink, app)

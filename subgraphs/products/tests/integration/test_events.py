@@ -2,8 +2,7 @@
 
 import pytest
 import sqlalchemy as sa
-from subgraph_kit.relay import LogEventSink, OutboxRelay
-from subgraph_kit.sql import SqlAlchemyOutbox
+from subgraph_kit.sql.outbox import SqlAlchemyOutbox
 
 from tests.integration.helpers import CREATE, create_product, graphql
 
@@ -38,28 +37,3 @@ async def test_a_rolled_back_create_leaves_neither_product_nor_event(client, app
     assert outbox(app) == []
     check = await graphql(client, '{ product(sku: "RB-1") { id } }')
     assert check["data"]["product"] is None
-
-
-async def test_the_relay_delivers_pending_events_once_and_marks_them_sent(client, app, caplog):
-    await create_product(client)
-    await create_product(client)
-    relay = OutboxRelay(uow_factory=app.state.runtime.uow, sink=LogEventSink(), interval=0)
-    with caplog.at_level("INFO", logger="app.events"):
-        assert relay.run_once() == 2
-        assert relay.run_once() == 0
-    assert outbox(app) == [("ProductCreated", True), ("ProductCreated", True)]
-    assert len([r for r in caplog.records if '"event":"ProductCreated"' in r.getMessage()]) == 2
-
-
-async def test_a_failing_sink_leaves_events_pending_for_the_next_pass(client, app):
-    await create_product(client)
-
-    class BrokenSink:
-        def publish(self, event):
-            raise ConnectionError("sink down")
-
-    uow_factory = app.state.runtime.uow
-    assert OutboxRelay(uow_factory=uow_factory, sink=BrokenSink(), interval=0).run_once() == 0
-    assert outbox(app) == [("ProductCreated", False)]
-    assert OutboxRelay(uow_factory=uow_factory, sink=LogEventSink(), interval=0).run_once() == 1
-    assert outbox(app) == [("ProductCreated", True)]

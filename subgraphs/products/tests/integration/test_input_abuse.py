@@ -7,14 +7,12 @@ request, 413 for an oversized body."""
 from __future__ import annotations
 
 import base64
-import json
-import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from subgraph_kit.graphql import encode_cursor
+from subgraph_kit.graphql.pagination import encode_cursor
+from subgraph_kit_testing.http import call, codes
 
 from tests.integration.helpers import CREATE, create_product
 
@@ -42,7 +40,6 @@ ODD_AMOUNTS = [
     "-1",
 ]
 ZERO_ID = "00000000-0000-0000-0000-000000000000"
-JSON = {"Content-Type": "application/json"}
 
 PRODUCT = "query ($id: ID, $sku: String) { product(id: $id, sku: $sku) { name description } }"
 COUNT = "query ($f: ProductFilter) { products(filter: $f) { totalCount } }"
@@ -53,24 +50,6 @@ UPDATE = """mutation ($id: ID!, $input: UpdateProductInput!) {
 DELETE = "mutation ($id: ID!) { deleteProduct(id: $id) { deletedId userErrors { field code } } }"
 ENTITIES = """query ($r: [_Any!]!) {
   _entities(representations: $r) { ... on Product { id } } }"""
-
-
-def sound(response: httpx.Response) -> dict[str, Any]:
-    """Assert the answer is no server error, and return its JSON body."""
-    assert response.status_code < 500, response.text
-    assert "INTERNAL_SERVER_ERROR" not in response.text, response.text
-    return response.json()
-
-
-async def call(client: httpx.AsyncClient, query: str, **variables: Any) -> dict[str, Any]:
-    """POST an operation as ASCII JSON (httpx's `json=` cannot encode lone surrogates)."""
-    body = json.dumps({"query": query, "variables": variables})
-    response = await client.post("/graphql", content=body, headers=JSON)
-    return sound(response)
-
-
-def codes(body: dict[str, Any]) -> list[str]:
-    return [error["extensions"]["code"] for error in body.get("errors", [])]
 
 
 async def total(client: httpx.AsyncClient, **filter: Any) -> int:
@@ -332,76 +311,3 @@ async def test_nul_and_lone_surrogates_in_name_and_description_are_kept_or_inval
 async def test_nul_and_lone_surrogates_in_lookups_find_nothing_or_are_refused(client, lookup, text):
     await create_product(client)
     await assert_nothing_found_or_refused(client, lookup, text)
-
-
-async def test_circular_fragments_are_refused_with_a_clear_message(client):
-    query = "fragment A on Query { ...B } fragment B on Query { ...A } query { ...A }"
-    body = await call(client, query)
-    assert codes(body) == ["GRAPHQL_VALIDATION_FAILED"]
-    assert body["errors"][0]["message"] == "Cannot spread fragment 'A' within itself via 'B'."
-
-
-async def test_thirty_aliases_are_served_and_thirty_one_refused(client):
-    def aliases(count: int) -> str:
-        fields = " ".join(f"a{i}: products(first: 1) {{ totalCount }}" for i in range(count))
-        return f"{{ {fields} }}"
-
-    assert codes(await call(client, aliases(30))) == []
-    body = await call(client, aliases(31))
-    assert codes(body) == ["GRAPHQL_VALIDATION_FAILED"]
-    assert body["errors"][0]["message"] == "31 aliases found. Allowed: 30"
-
-
-async def test_a_token_flood_is_refused_before_parsing_ends(client):
-    body = await call(client, "{ " + "__typename " * 3001 + "}")
-    assert codes(body) == ["GRAPHQL_PARSE_FAILED"]
-    assert "more than 3000 tokens" in body["errors"][0]["message"]
-
-
-async def test_a_thousand_representations_are_served_and_a_thousand_and_one_refused(client):
-    def representations(count: int) -> list[dict[str, str]]:
-        return [{"__typename": "Product", "id": str(uuid.uuid4())} for _ in range(count)]
-
-    body = await call(client, ENTITIES, r=representations(1000))
-    assert body["data"]["_entities"] == [None] * 1000
-    body = await call(client, ENTITIES, r=representations(1001))
-    assert codes(body) == ["BAD_USER_INPUT"]
-    assert "at most 1000 representations" in body["errors"][0]["message"]
-
-
-@pytest.mark.parametrize(
-    "representation",
-    [
-        {"__typename": "Other", "id": ZERO_ID},
-        {"__typename": "Money", "id": ZERO_ID},
-        {"__typename": 5, "id": ZERO_ID},
-        {"id": ZERO_ID},
-        {"__typename": "Product"},
-        {"__typename": "Product", "id": [ZERO_ID]},
-        ZERO_ID,
-    ],
-    ids=[
-        "unknown-type",
-        "no-entity",
-        "typename-number",
-        "no-typename",
-        "no-id",
-        "id-list",
-        "string",
-    ],
-)
-async def test_malformed_representations_are_refused_as_bad_user_input(client, representation):
-    body = await call(client, ENTITIES, r=[representation])
-    assert codes(body) == ["BAD_USER_INPUT"]
-
-
-async def test_a_streamed_body_over_one_mebibyte_is_refused_with_413(client):
-    async def chunks() -> AsyncIterator[bytes]:
-        yield b'{"query": "{ __typename }", "padding": "'
-        for _ in range(17):
-            yield b"x" * 65536
-        yield b'"}'
-
-    response = await client.post("/graphql", content=chunks(), headers=JSON)
-    assert response.status_code == 413
-    assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"

@@ -7,7 +7,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import sqlalchemy as sa
+from subgraph_kit_testing.databases import insert_rows
+from subgraph_kit_testing.http import entities
 
 from app.infrastructure.db.models import ProductRow
 from tests.integration.helpers import graphql
@@ -46,18 +47,16 @@ def catalog(app) -> list[str]:
         }
         for index in range(1000)
     ]
-    with app.state.runtime.engine.begin() as connection:
-        connection.execute(sa.insert(ProductRow.__table__), rows)
+    insert_rows(app.state.runtime.engine, ProductRow.__table__, rows)
     return [str(row["id"]) for row in rows]
 
 
 @pytest.mark.parametrize("size", [1, 100, 1000])
 async def test_entities_cost_one_select_whatever_their_number(client, catalog, statements, size):
     wanted = catalog[:size]
-    representations = [{"__typename": "Product", "id": product_id} for product_id in wanted]
     statements.statements.clear()
-    body = await graphql(client, ENTITIES, representations=representations)
-    assert [entity["id"] for entity in body["data"]["_entities"]] == wanted
+    found = await entities(client, ENTITIES, wanted)
+    assert [entity["id"] for entity in found] == wanted
     assert len(statements.statements) == 1
     assert len(statements.selects) == 1
 

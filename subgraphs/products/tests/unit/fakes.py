@@ -1,14 +1,12 @@
-"""In-memory fakes of the repository interfaces, with real commit/rollback semantics."""
+"""In-memory fakes of the catalog's repository interfaces, with real commit and rollback."""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from subgraph_kit.outbox import DomainEvent, Outbox, PendingEvent
+from subgraph_kit_testing.fakes import FakeUnitOfWork as BaseFakeUnitOfWork
 
 from app.domain.errors import DuplicateSku
 from app.domain.models import Product, ProductFilter, ProductSort, SortKey, sort_key
@@ -75,60 +73,11 @@ def _matches(product: Product, f: ProductFilter) -> bool:
     )
 
 
-class FakeOutbox(Outbox):
-    def __init__(self, events: list[dict[str, Any]]) -> None:
-        self.events = events
-
-    def add(self, events: Sequence[DomainEvent]) -> None:
-        for event in events:
-            self.events.append({"position": len(self.events) + 1, "event": event, "sent_at": None})
-
-    def pending(self, *, limit: int) -> list[PendingEvent]:
-        return [
-            PendingEvent(
-                position=row["position"],
-                event_id=row["event"].event_id,
-                name=row["event"].name,
-                aggregate_id=str(row["event"].aggregate_id),
-                occurred_at=row["event"].occurred_at,
-                payload=row["event"].payload,
-            )
-            for row in self.events
-            if row["sent_at"] is None
-        ][:limit]
-
-    def mark_sent(self, positions: Sequence[int], *, at: datetime) -> None:
-        for row in self.events:
-            if row["position"] in positions:
-                row["sent_at"] = at
-
-
-class FakeUnitOfWork(UnitOfWork):
-    """Works on copies of the committed state; `commit` publishes them."""
+class FakeUnitOfWork(BaseFakeUnitOfWork, UnitOfWork):
+    """The catalog's state: `committed["products"]` (by id) and the committed events."""
 
     def __init__(self) -> None:
-        self.committed_rows: dict[UUID, Product] = {}
-        self.committed_events: list[dict[str, Any]] = []
-        self.commits = 0
-        self.clock = datetime(2026, 1, 1, tzinfo=UTC)
+        super().__init__(products={})
 
-    def __enter__(self) -> FakeUnitOfWork:
-        self.products = FakeProductRepository(dict(self.committed_rows))
-        self.outbox = FakeOutbox(copy.deepcopy(self.committed_events))
-        return self
-
-    def commit(self) -> None:
-        self.committed_rows = self.products.rows
-        self.committed_events = self.outbox.events
-        self.commits += 1
-
-    def rollback(self) -> None:
-        pass
-
-    def now(self) -> datetime:
-        self.clock += timedelta(seconds=1)
-        return self.clock
-
-    @property
-    def event_names(self) -> list[str]:
-        return [row["event"].name for row in self.committed_events]
+    def open_repositories(self, state: dict[str, Any]) -> None:
+        self.products = FakeProductRepository(state["products"])

@@ -3,11 +3,11 @@ from uuid import uuid4
 
 import pytest
 from pydantic import ValidationError
-from subgraph_kit.relay import relay_events
 
 from app.application import use_cases
+from app.application.event_publisher import PUBLISHED_EVENTS
 from app.domain.errors import DuplicateSku, ProductNotFound
-from app.domain.models import ProductFilter, ProductSort, ProductStatus
+from app.domain.models import ProductFilter, ProductPage, ProductSort, ProductStatus
 from app.domain.schemas import CreateProduct, DeleteProduct, UpdateProduct
 from tests.unit.fakes import FakeUnitOfWork
 
@@ -22,7 +22,7 @@ def create(uow: FakeUnitOfWork, sku: str = "sku-1", **fields: object):
 def test_create_product_commits_it_with_normalised_fields():
     uow = FakeUnitOfWork()
     product = create(uow, " ab-1 ", name="  Lamp  ")
-    assert uow.committed_rows[product.id].sku == "AB-1"
+    assert uow.committed["products"][product.id].sku == "AB-1"
     assert product.name == "Lamp"
     assert product.status is ProductStatus.ACTIVE
 
@@ -39,7 +39,7 @@ def test_duplicate_sku_is_refused_and_nothing_is_committed():
     create(uow, "AB-1")
     with pytest.raises(DuplicateSku):
         create(uow, "ab-1")
-    assert len(uow.committed_rows) == 1
+    assert len(uow.committed["products"]) == 1
     assert uow.event_names == ["ProductCreated"]
 
 
@@ -84,7 +84,7 @@ def test_update_event_names_the_changed_fields():
         ),
         uow=uow,
     )
-    assert uow.committed_events[-1]["event"].payload["changed"] == ["price"]
+    assert uow.events[-1].payload["changed"] == ["price"]
 
 
 def test_update_of_an_unknown_product_is_not_found():
@@ -96,7 +96,7 @@ def test_delete_removes_the_product_and_records_product_deleted():
     uow = FakeUnitOfWork()
     product = create(uow)
     assert use_cases.delete_product(DeleteProduct(product_id=product.id), uow=uow) == product.id
-    assert uow.committed_rows == {}
+    assert uow.committed["products"] == {}
     assert uow.event_names == ["ProductCreated", "ProductDeleted"]
 
 
@@ -112,27 +112,25 @@ def test_list_products_reports_whether_another_page_follows():
     uow = FakeUnitOfWork()
     for index in range(3):
         create(uow, f"S{index}")
-    page, has_next = use_cases.list_products(
-        uow=uow, filter=ProductFilter(), sort=ProductSort.SKU_ASC, first=2, after=None
-    )
+    request = ProductPage(filter=ProductFilter(), sort=ProductSort.SKU_ASC, first=2)
+    page, has_next = use_cases.list_products(request, uow=uow)
     assert [p.sku for p in page] == ["S0", "S1"]
     assert has_next
 
 
-def test_relay_delivers_pending_events_and_marks_them_sent():
-    uow, sink = FakeUnitOfWork(), RecordingSink()
-    create(uow)
-    assert relay_events(uow=uow, sink=sink) == 1
-    assert relay_events(uow=uow, sink=sink) == 0
-    assert [event.name for event in sink.events] == ["ProductCreated"]
-
-
-def test_relay_keeps_events_pending_when_the_sink_fails():
+def test_a_sku_is_found_however_the_client_spells_it():
     uow = FakeUnitOfWork()
-    create(uow)
-    assert relay_events(uow=uow, sink=RecordingSink(fail=True)) == 0
-    assert relay_events(uow=uow, sink=(sink := RecordingSink())) == 1
-    assert sink.events[0].name == "ProductCreated"
+    product = create(uow, "ab-1")
+    assert use_cases.get_product_by_sku("  Ab-1 ", uow=uow) == product
+    assert use_cases.get_product_by_sku("AB-2", uow=uow) is None
+
+
+def test_every_event_the_use_cases_raise_is_one_the_catalog_publishes():
+    uow = FakeUnitOfWork()
+    product = create(uow)
+    use_cases.update_product(UpdateProduct(product_id=product.id, name="Other"), uow=uow)
+    use_cases.delete_product(DeleteProduct(product_id=product.id), uow=uow)
+    assert {type(event) for event in uow.events} == set(PUBLISHED_EVENTS)
 
 
 def test_prices_keep_two_decimals():
@@ -140,14 +138,3 @@ def test_prices_keep_two_decimals():
     assert create(uow, price={"amount": "19.990", "currency_code": "usd"}).price.amount == Decimal(
         "19.99"
     )
-
-
-class RecordingSink:
-    def __init__(self, fail: bool = False) -> None:
-        self.fail = fail
-        self.events: list = []
-
-    def publish(self, event) -> None:
-        if self.fail:
-            raise ConnectionError("sink down")
-        self.events.append(event)

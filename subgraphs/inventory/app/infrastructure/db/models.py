@@ -13,21 +13,20 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Uuid,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from subgraph_kit.sql import NAMING_CONVENTION, BigIntegerPK, OutboxEventColumns
+from sqlalchemy.orm import Mapped, mapped_column
+from subgraph_kit.sql.tables import BigIntegerPK, declarative_base
 
 from app.domain.models import StockChangeReason
 
 REASONS = ", ".join(f"'{reason.value}'" for reason in StockChangeReason)
 
 
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+# Maps the outbox table too (the same in every subgraph).
+Base = declarative_base()
 
 
 class StockLevelRow(Base):
@@ -84,7 +83,3 @@ class IdempotencyKeyRow(Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-
-
-class OutboxEventRow(OutboxEventColumns, Base):
-    """Events waiting for (or done with) delivery; the columns are the same in every subgraph."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -10,7 +10,7 @@ from uuid import UUID
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
-    Row,
+    ScalarSelect,
     Select,
     cast,
     delete,
@@ -21,67 +21,39 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
-from subgraph_kit.sql import utc
 
-from app.domain.models import (
-    MAX_ON_HAND,
-    StockChangeReason,
-    StockLevel,
-    StockLevelFilter,
-    StockMovement,
-)
+from app.domain.models import MAX_ON_HAND, StockChange, StockLevel, StockLevelFilter, StockMovement
 from app.domain.repositories import (
     IdempotencyStore,
     MovementRepository,
     StockRepository,
     StoredResult,
 )
-from app.infrastructure.db.models import (
-    IdempotencyKeyRow,
-    StockLevelRow,
-    StockMovementRow,
-)
+from app.infrastructure.db.models import IdempotencyKeyRow, StockLevelRow, StockMovementRow
+from app.infrastructure.db.rows import level_from_snapshot, level_snapshot, to_level, to_movement
 
 levels = StockLevelRow.__table__
 movements = StockMovementRow.__table__
 idempotency_keys = IdempotencyKeyRow.__table__
+
+# A level's columns as a write found (and locked) them, each a scalar subquery of the CTE.
+Found = dict[str, ScalarSelect[Any]]
 
 
 def insert_ignoring_conflicts(session: Session, table: Any, values: dict[str, Any]) -> bool:
     """INSERT … ON CONFLICT DO NOTHING; return whether a row was inserted.
 
     On Postgres a conflicting insert waits for the transaction that holds the key, so this
-    is also how concurrent writers of one key are put in line.
+    is also how concurrent writers of one key are put in line. On SQLite it takes the
+    database's write lock, even when it inserts nothing.
     """
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = dialect.insert(table).values(values).on_conflict_do_nothing()
     return session.execute(statement).rowcount == 1
 
 
-def to_level(row: Row[Any]) -> StockLevel:
-    return StockLevel(
-        product_id=row.product_id,
-        on_hand=row.on_hand,
-        reorder_point=row.reorder_point,
-        version=row.version,
-        updated_at=utc(row.updated_at),
-    )
-
-
-def to_movement(row: Row[Any]) -> StockMovement:
-    return StockMovement(
-        id=row.id,
-        product_id=row.product_id,
-        delta=row.delta,
-        on_hand_after=row.on_hand_after,
-        reason=StockChangeReason(row.reason),
-        reference=row.reference,
-        created_at=utc(row.created_at),
-        position=row.position,
-    )
-
-
 def filter_conditions(filter: StockLevelFilter) -> list[ColumnElement[bool]]:
+    """Turn a filter into conditions on the levels table."""
     conditions: list[ColumnElement[bool]] = []
     if filter.product_ids is not None:
         conditions.append(levels.c.product_id.in_(filter.product_ids))
@@ -95,12 +67,15 @@ def filter_conditions(filter: StockLevelFilter) -> list[ColumnElement[bool]]:
 
 
 class SqlAlchemyStockRepository(StockRepository):
+    """Every write starts by tracking the product (`_start_tracking`). On SQLite, which has no
+    row locks, that INSERT takes the database's write lock until commit, so what the write
+    reads next is current; on Postgres the write locks the row itself."""
+
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def get(self, product_id: UUID, *, for_update: bool = False) -> StockLevel | None:
-        statement = select(levels).where(levels.c.product_id == product_id)
-        return self._one(statement.with_for_update() if for_update else statement)
+    def get(self, product_id: UUID) -> StockLevel | None:
+        return self._one(select(levels).where(levels.c.product_id == product_id))
 
     def get_many(self, product_ids: Sequence[UUID]) -> list[StockLevel]:
         rows = self.session.execute(select(levels).where(levels.c.product_id.in_(product_ids)))
@@ -117,7 +92,46 @@ class SqlAlchemyStockRepository(StockRepository):
         statement = select(func.count()).select_from(levels).where(*filter_conditions(filter))
         return self.session.execute(statement).scalar_one()
 
-    def ensure(self, product_id: UUID, *, now: datetime) -> bool:
+    def lock(self, product_id: UUID, *, now: datetime) -> StockChange:
+        started = self._start_tracking(product_id, now=now)
+        level = self._one(select(levels).where(levels.c.product_id == product_id).with_for_update())
+        assert level is not None  # tracked by now
+        return StockChange(
+            before=StockLevel.untracked(product_id) if started else level, after=level
+        )
+
+    def add_to_on_hand(self, product_id: UUID, delta: int, *, now: datetime) -> StockChange | None:
+        # One guarded statement (see `_change`), with CHECK (on_hand >= 0) behind it.
+        def allowed(found: Found) -> list[ColumnElement[bool]]:
+            result = cast(found["on_hand"], BigInteger) + delta
+            return [result >= 0, result <= MAX_ON_HAND]
+
+        return self._change(
+            product_id, lambda found: {"on_hand": found["on_hand"] + delta}, allowed, now=now
+        )
+
+    def set_on_hand(
+        self, locked: StockChange, on_hand: int, *, now: datetime
+    ) -> StockChange | None:
+        level = locked.after
+        statement = (
+            update(levels)
+            .where(levels.c.product_id == level.product_id, levels.c.version == level.version)
+            .values(on_hand=on_hand, version=levels.c.version + 1, updated_at=now)
+            .returning(*levels.c)
+        )
+        after = self._one(statement)
+        return None if after is None else StockChange(locked.before, after)
+
+    def set_reorder_point(
+        self, product_id: UUID, reorder_point: int, *, now: datetime
+    ) -> StockChange:
+        change = self._change(product_id, lambda _: {"reorder_point": reorder_point}, now=now)
+        assert change is not None  # no guard: a tracked level always updates
+        return change
+
+    def _start_tracking(self, product_id: UUID, *, now: datetime) -> bool:
+        """Insert the level at zero unless it exists; return whether this inserted it."""
         values = {
             "product_id": product_id,
             "on_hand": 0,
@@ -125,43 +139,47 @@ class SqlAlchemyStockRepository(StockRepository):
             "version": 0,
             "updated_at": now,
         }
-        return not insert_ignoring_conflicts(self.session, levels, values)
+        return insert_ignoring_conflicts(self.session, levels, values)
 
-    def add_to_on_hand(self, product_id: UUID, delta: int, *, now: datetime) -> StockLevel | None:
-        # One guarded UPDATE: concurrent writers queue on the row, and Postgres re-checks the
-        # WHERE clause against the committed value, so no update is lost and none goes negative.
-        result = cast(levels.c.on_hand, BigInteger) + delta
-        statement = (
-            update(levels)
-            .where(levels.c.product_id == product_id, result >= 0, result <= MAX_ON_HAND)
-            .values(on_hand=levels.c.on_hand + delta, version=levels.c.version + 1, updated_at=now)
-            .returning(*levels.c)
-        )
-        return self._one(statement)
-
-    def set_on_hand(
-        self, product_id: UUID, on_hand: int, *, version: int, now: datetime
-    ) -> StockLevel | None:
-        statement = (
-            update(levels)
-            .where(levels.c.product_id == product_id, levels.c.version == version)
-            .values(on_hand=on_hand, version=levels.c.version + 1, updated_at=now)
-            .returning(*levels.c)
-        )
-        return self._one(statement)
-
-    def set_reorder_point(
-        self, product_id: UUID, reorder_point: int, *, now: datetime
-    ) -> StockLevel:
-        statement = (
-            update(levels)
+    def _change(
+        self,
+        product_id: UUID,
+        changes: Callable[[Found], dict[str, Any]],
+        guard: Callable[[Found], list[ColumnElement[bool]]] = lambda _: [],
+        *,
+        now: datetime,
+    ) -> StockChange | None:
+        """Track the product, then, if `guard` holds for its level as found, apply `changes`
+        (both computed from the level as found) in one statement that returns the level
+        before and after; None when the guard refused."""
+        started = self._start_tracking(product_id, now=now)
+        # On Postgres `found` locks the row (FOR UPDATE): it waits for a concurrent writer's
+        # commit, then reads what that writer left, and nobody comes between. The guard and
+        # the new values are computed from `found`, not from the row the UPDATE scans: that
+        # one is as of the statement's start, possibly older, and Postgres would judge the
+        # WHERE clause and the CHECK constraints on it. SQLite's write lock is already held,
+        # but its RETURNING sees only the new row: the old one is the CTE, materialized when
+        # the WHERE clause first reads it, before the row changes.
+        found_cte = (
+            select(levels)
             .where(levels.c.product_id == product_id)
-            .values(reorder_point=reorder_point, version=levels.c.version + 1, updated_at=now)
-            .returning(*levels.c)
+            .with_for_update()
+            .cte("found")
+            .prefix_with("MATERIALIZED")
         )
-        level = self._one(statement)
-        assert level is not None
-        return level
+        found = {column.name: select(column).scalar_subquery() for column in found_cte.c}
+        statement = (
+            update(levels)
+            .add_cte(found_cte)
+            .where(levels.c.product_id.in_(select(found_cte.c.product_id)), *guard(found))
+            .values(version=found["version"] + 1, updated_at=now, **changes(found))
+            .returning(*(value.label(f"before_{name}") for name, value in found.items()), *levels.c)
+        )
+        row = self.session.execute(statement).first()
+        if row is None:
+            return None
+        before = StockLevel.untracked(product_id) if started else to_level(row, prefix="before_")
+        return StockChange(before, to_level(row))
 
     def _one(self, statement: Any) -> StockLevel | None:
         row = self.session.execute(statement).first()
@@ -212,21 +230,25 @@ class SqlAlchemyMovementRepository(MovementRepository):
 
 
 class SqlAlchemyIdempotencyStore(IdempotencyStore):
+    """Keys and the level each answered, stored as JSON (`level_snapshot`)."""
+
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def get(self, key: str) -> StoredResult | None:
         statement = select(idempotency_keys).where(idempotency_keys.c.key == key)
         row = self.session.execute(statement).first()
-        return StoredResult(row.fingerprint, row.result) if row else None
+        return StoredResult(row.fingerprint, level_from_snapshot(row.result)) if row else None
 
     def claim(self, key: str, *, fingerprint: str, now: datetime) -> bool:
         values = {"key": key, "fingerprint": fingerprint, "result": None, "created_at": now}
         return insert_ignoring_conflicts(self.session, idempotency_keys, values)
 
-    def complete(self, key: str, result: dict[str, Any]) -> None:
+    def complete(self, key: str, level: StockLevel) -> None:
         self.session.execute(
-            update(idempotency_keys).where(idempotency_keys.c.key == key).values(result=result)
+            update(idempotency_keys)
+            .where(idempotency_keys.c.key == key)
+            .values(result=level_snapshot(level))
         )
 
     def purge(self, *, older_than: datetime) -> int:

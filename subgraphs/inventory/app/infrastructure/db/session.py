@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
-from subgraph_kit.sql import SessionUnitOfWork
+from subgraph_kit.sql.unit_of_work import SessionUnitOfWork
 
 from app.domain.repositories import UnitOfWork
-from app.infrastructure.db.models import OutboxEventRow
+from app.infrastructure.db.models import Base
 from app.infrastructure.db.repositories import (
     SqlAlchemyIdempotencyStore,
     SqlAlchemyMovementRepository,
@@ -17,7 +17,7 @@ from app.infrastructure.db.repositories import (
 class SqlAlchemyUnitOfWork(SessionUnitOfWork, UnitOfWork):
     """One Session per unit of work: levels, movements, keys and the outbox share it."""
 
-    outbox_table = OutboxEventRow.__table__
+    metadata = Base.metadata
 
     def open_repositories(self, session: Session) -> None:
         self.stock = SqlAlchemyStockRepository(session)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from strawberry.fastapi import BaseContext
-from subgraph_kit.api import Runtime, RuntimeDep
+from subgraph_kit.graphql.loaders import Run
+from subgraph_kit.web.runtime import Runtime, RuntimeDep
 
-from app.infrastructure.api.graphql.loaders import Loaders, Run
+from app.infrastructure.api.graphql.loaders import Loaders
 from app.infrastructure.db.session import SqlAlchemyUnitOfWork
 from app.settings import Settings
 

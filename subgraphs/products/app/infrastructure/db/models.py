@@ -5,13 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, Index, MetaData, String, Text, Uuid
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from subgraph_kit.sql import NAMING_CONVENTION, OutboxEventColumns
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, Index, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+from subgraph_kit.sql.tables import declarative_base
 
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+# Maps the outbox table too (the same in every subgraph).
+Base = declarative_base()
 
 
 class ProductRow(Base):
@@ -35,7 +34,3 @@ class ProductRow(Base):
         Index("ix_products_price_minor_id", "price_minor", "id"),
         Index("ix_products_status", "status"),
     )
-
-
-class OutboxEventRow(OutboxEventColumns, Base):
-    """Events waiting for (or done with) delivery; the columns are the same in every subgraph."""

@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from subgraph_kit.sql import utc
+from subgraph_kit.sql.engine import utc
 
 from app.domain.errors import DuplicateSku
 from app.domain.models import Money, Product, ProductFilter, ProductSort, ProductStatus, SortKey

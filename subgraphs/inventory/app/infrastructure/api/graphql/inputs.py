@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 import strawberry
-from subgraph_kit.ids import parse_uuid
+from subgraph_kit.core.ids import parse_uuid
 
 from app.domain import models
 from app.domain.schemas import AdjustStock, SetStock

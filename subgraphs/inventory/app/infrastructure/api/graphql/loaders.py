@@ -3,49 +3,50 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 from uuid import UUID
 
 from strawberry.dataloader import DataLoader
-from subgraph_kit.ids import parse_uuid
+from subgraph_kit.graphql.loaders import Run, batch_loader, by_uuid
 
-from app.application.use_cases import get_stock_levels, list_movements
-from app.domain.models import StockLevel, StockMovement
+from app.application.use_cases import find_stock_levels, get_stock_levels, list_movements
+from app.domain.models import MovementPage, StockLevel, StockMovement
 
-MAX_BATCH = 1000
-
-Run = Callable[..., Awaitable[Any]]
 MovementKey = tuple[UUID, int, int | None]  # product id, page size, position to start before
-MovementPage = tuple[list[StockMovement], bool]
+MovementsAndMore = tuple[list[StockMovement], bool]
 
 
 @dataclass
 class Loaders:
+    """Keyed by the ids clients send; an id that is not a UUID finds nothing (None)."""
+
     run: Run
+    # A product's stock: zeros, not tracked, for one never stocked (Product.stock, _entities).
     stock_by_product: DataLoader[str, StockLevel | None] = field(init=False)
-    movements: DataLoader[MovementKey, MovementPage] = field(init=False)
+    # A product's level: None for one never stocked (stockLevel).
+    level_by_product: DataLoader[str, StockLevel | None] = field(init=False)
+    movements: DataLoader[MovementKey, MovementsAndMore] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.stock_by_product = DataLoader(load_fn=self._load_levels, max_batch_size=MAX_BATCH)
-        self.movements = DataLoader(load_fn=self._load_movements, max_batch_size=MAX_BATCH)
+        self.stock_by_product = batch_loader(by_uuid(self._stock))
+        self.level_by_product = batch_loader(by_uuid(self._levels))
+        self.movements = batch_loader(self._load_movements)
 
-    async def _load_levels(self, ids: Sequence[str]) -> list[StockLevel | None]:
-        wanted = [parse_uuid(product_id) for product_id in ids]
-        valid = [product_id for product_id in wanted if product_id is not None]
-        levels = await self.run(get_stock_levels, valid) if valid else []
-        found = dict(zip(valid, levels, strict=True))
-        return [found.get(product_id) if product_id else None for product_id in wanted]
+    async def _stock(self, product_ids: list[UUID]) -> list[StockLevel]:
+        return await self.run(get_stock_levels, product_ids)
 
-    async def _load_movements(self, keys: Sequence[MovementKey]) -> list[MovementPage]:
+    async def _levels(self, product_ids: list[UUID]) -> list[StockLevel | None]:
+        return await self.run(find_stock_levels, product_ids)
+
+    async def _load_movements(self, keys: Sequence[MovementKey]) -> list[MovementsAndMore]:
         # Levels listed on one page ask with the same (first, after): one query per such group.
         groups: dict[tuple[int, int | None], list[UUID]] = defaultdict(list)
         for product_id, first, before in keys:
             groups[first, before].append(product_id)
-        pages: dict[MovementKey, MovementPage] = {}
+        pages: dict[MovementKey, MovementsAndMore] = {}
         for (first, before), product_ids in groups.items():
-            found = await self.run(list_movements, product_ids, first=first, before=before)
-            for product_id, page in found.items():
-                pages[product_id, first, before] = page
+            page = MovementPage(tuple(product_ids), first=first, before=before)
+            for product_id, found in (await self.run(list_movements, page)).items():
+                pages[product_id, first, before] = found
         return [pages[key] for key in keys]

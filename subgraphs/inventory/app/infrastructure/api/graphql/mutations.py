@@ -8,23 +8,22 @@ from uuid import UUID
 import strawberry
 from pydantic import ValidationError
 from strawberry.types import Info
-from subgraph_kit.graphql import user_errors
-from subgraph_kit.ids import parse_uuid
+from subgraph_kit.core.errors import DomainError
+from subgraph_kit.core.ids import require_uuid
 
 from app.application import use_cases
 from app.domain import models
-from app.domain.errors import DomainError, ProductNotFound
+from app.domain.errors import ProductNotFound
 from app.domain.schemas import SetReorderPoint
 from app.infrastructure.api.graphql.inputs import AdjustStockInput, SetStockInput
-from app.infrastructure.api.graphql.types import StockLevel, StockPayload
+from app.infrastructure.api.graphql.types import StockLevel, StockPayload, to_user_errors
 
 
 def known_id(product_id: strawberry.ID) -> UUID:
     """Parse a product id; one that is not a UUID names no product."""
-    parsed = parse_uuid(product_id)
-    if parsed is None:
-        raise ProductNotFound("No product has this id.", field=("productId",))
-    return parsed
+    return require_uuid(
+        product_id, ProductNotFound("No product has this id.", field=("productId",))
+    )
 
 
 async def payload(
@@ -34,7 +33,7 @@ async def payload(
     try:
         level = await write()
     except (DomainError, ValidationError) as error:
-        return StockPayload(stock_level=None, user_errors=user_errors(error, prefix=prefix))
+        return StockPayload(stock_level=None, user_errors=to_user_errors(error, prefix=prefix))
     return StockPayload(stock_level=StockLevel.from_domain(level), user_errors=[])
 
 
@@ -44,19 +43,23 @@ class Mutation:
         description="Add or remove stock; INSUFFICIENT_STOCK if it would go below 0."
     )
     async def adjust_stock(self, info: Info, input: AdjustStockInput) -> StockPayload:
-        return await payload(
-            lambda: info.context.write(
-                use_cases.adjust_stock, input.to_command(known_id(input.product_id))
+        async def write() -> models.StockLevel:
+            command = input.to_command(known_id(input.product_id))
+            return await info.context.run(
+                use_cases.adjust_stock, command, catalog=info.context.catalog
             )
-        )
+
+        return await payload(write)
 
     @strawberry.mutation(description="Set on hand to a counted value.")
     async def set_stock(self, info: Info, input: SetStockInput) -> StockPayload:
-        return await payload(
-            lambda: info.context.write(
-                use_cases.set_stock, input.to_command(known_id(input.product_id))
+        async def write() -> models.StockLevel:
+            command = input.to_command(known_id(input.product_id))
+            return await info.context.run(
+                use_cases.set_stock, command, catalog=info.context.catalog
             )
-        )
+
+        return await payload(write)
 
     @strawberry.mutation(description="Set the level at or below which the product is low on stock.")
     async def set_reorder_point(
@@ -64,6 +67,8 @@ class Mutation:
     ) -> StockPayload:
         async def write() -> models.StockLevel:
             command = SetReorderPoint(product_id=known_id(product_id), reorder_point=reorder_point)
-            return await info.context.write(use_cases.set_reorder_point, command)
+            return await info.context.run(
+                use_cases.set_reorder_point, command, catalog=info.context.catalog
+            )
 
         return await payload(write, prefix=())

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from subgraph_kit.graphql import BadUserInput, decode_cursor
+from subgraph_kit.graphql.errors import BadUserInput
+from subgraph_kit.graphql.pagination import decode_cursor
 
 
 def decode_level_cursor(cursor: str) -> UUID:

@@ -1,6 +1,6 @@
 """The inventory subgraph schema (limits, caches and error policy come with SubgraphSchema)."""
 
-from subgraph_kit.graphql import SubgraphSchema
+from subgraph_kit.graphql.schema import SubgraphSchema
 
 from app.infrastructure.api.graphql.mutations import Mutation
 from app.infrastructure.api.graphql.queries import Query

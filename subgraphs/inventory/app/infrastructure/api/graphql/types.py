@@ -1,4 +1,4 @@
-"""GraphQL output types of the inventory, built from domain objects."""
+"""GraphQL output types of the inventory, built from domain objects, and its userError codes."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from datetime import datetime
 
 import strawberry
 from strawberry.types import Info
-from subgraph_kit.graphql import (
+from subgraph_kit.core.errors import InvalidInput
+from subgraph_kit.graphql.errors import UserErrors, user_error_codes, user_error_type
+from subgraph_kit.graphql.pagination import (
     Connection,
-    UserError,
     check_page_size,
     connection,
     encode_cursor,
@@ -16,9 +17,29 @@ from subgraph_kit.graphql import (
 
 from app.application.use_cases import count_movements
 from app.domain import models
+from app.domain.errors import (
+    IdempotencyKeyReused,
+    InsufficientStock,
+    ProductNotFound,
+    ProductsUnavailable,
+    VersionConflict,
+)
 from app.infrastructure.api.graphql.pagination import decode_movement_cursor
 
 StockChangeReason = strawberry.enum(models.StockChangeReason)
+
+
+# Why a stock mutation wrote nothing: the code of each of the inventory's domain errors.
+UserErrorCode = user_error_codes(
+    InvalidInput,
+    ProductNotFound,
+    InsufficientStock,
+    VersionConflict,
+    IdempotencyKeyReused,
+    ProductsUnavailable,
+)
+UserError = user_error_type(UserErrorCode)
+to_user_errors = UserErrors(UserError, UserErrorCode)
 
 
 @strawberry.type
@@ -87,16 +108,13 @@ class StockLevel:
         before = decode_movement_cursor(after) if after is not None else None
         rows, has_next = await info.context.loaders.movements.load((product_id, first, before))
 
-        async def count() -> int:
-            return await info.context.run(count_movements, product_id)
-
         return connection(
             rows,
             node=StockMovement.from_domain,
             cursor=lambda row: encode_cursor("movement", row.position),
             has_next=has_next,
             after=after,
-            count=count,
+            count=lambda: info.context.run(count_movements, product_id),
         )
 
 
@@ -111,7 +129,7 @@ class Product:
     @classmethod
     def from_domain(cls, level: models.StockLevel) -> Product:
         stock = StockLevel.from_domain(level)
-        return cls(id=stock.product_id, stock=stock, in_stock=level.available > 0)
+        return cls(id=stock.product_id, stock=stock, in_stock=level.in_stock)
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Product | None:
@@ -131,4 +149,4 @@ class Product:
 @strawberry.type
 class StockPayload:
     stock_level: StockLevel | None
-    user_errors: list[UserError]
+    user_errors: list[UserError]  # type: ignore[valid-type]

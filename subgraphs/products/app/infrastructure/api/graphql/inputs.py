@@ -9,11 +9,11 @@ from uuid import UUID
 
 import strawberry
 from strawberry import UNSET
-from subgraph_kit.graphql import BadUserInput, lookup_text
-from subgraph_kit.ids import parse_uuid
+from subgraph_kit.core.ids import parse_uuid
+from subgraph_kit.graphql.errors import BadUserInput, lookup_text
 
 from app.domain import models
-from app.domain.schemas import MAX_AMOUNT, CreateProduct, UpdateProduct
+from app.domain.schemas import MAX_AMOUNT, CreateProduct, UpdateProduct, canonical_sku
 from app.infrastructure.api.graphql.types import ProductStatus
 
 MAX_SEARCH = 200  # the longest name; longer searches cannot match
@@ -82,7 +82,7 @@ class ProductFilter:
     def to_domain(self) -> models.ProductFilter:
         return models.ProductFilter(
             ids=None if self.ids is None else tuple(filter(None, map(parse_uuid, self.ids))),
-            skus=None if self.skus is None else tuple(normalise_sku(sku) for sku in self.skus),
+            skus=None if self.skus is None else tuple(_sku(sku) for sku in self.skus),
             statuses=None if self.status is None else tuple(self.status),
             search=_search(self.search),
             min_price=_price_bound(self.min_price, "minPrice", math.ceil),
@@ -90,9 +90,8 @@ class ProductFilter:
         )
 
 
-def normalise_sku(sku: str) -> str:
-    """A SKU as stored: trimmed and upper-cased."""
-    return lookup_text(sku, "skus").strip().upper()
+def _sku(sku: str) -> str:
+    return canonical_sku(lookup_text(sku, "skus"))
 
 
 def _search(text: str | None) -> str | None:

@@ -7,27 +7,30 @@ from uuid import UUID
 import strawberry
 from pydantic import ValidationError
 from strawberry.types import Info
-from subgraph_kit.graphql import UserError, user_errors
-from subgraph_kit.ids import parse_uuid
+from subgraph_kit.core.errors import DomainError
+from subgraph_kit.core.ids import require_uuid
 
 from app.application import use_cases
-from app.domain.errors import DomainError, ProductNotFound
+from app.domain.errors import ProductNotFound
 from app.domain.schemas import DeleteProduct
 from app.infrastructure.api.graphql.inputs import CreateProductInput, UpdateProductInput
-from app.infrastructure.api.graphql.types import DeleteProductPayload, Product, ProductPayload
+from app.infrastructure.api.graphql.types import (
+    DeleteProductPayload,
+    Product,
+    ProductPayload,
+    UserError,
+    to_user_errors,
+)
 
 
-def refusals(error: DomainError | ValidationError) -> list[UserError]:
+def refusals(error: DomainError | ValidationError) -> list[UserError]:  # type: ignore[valid-type]
     """userErrors under `input`, except those about the product id: the top-level `id`."""
-    return user_errors(error, arguments={"id": "id", "productId": "id"})
+    return to_user_errors(error, arguments={"id": "id", "productId": "id"})
 
 
 def existing_id(id: strawberry.ID) -> UUID:
     """Parse a product id; one that is not a UUID names no product."""
-    product_id = parse_uuid(id)
-    if product_id is None:
-        raise ProductNotFound("No product has this id.", field=("id",))
-    return product_id
+    return require_uuid(id, ProductNotFound("No product has this id.", field=("id",)))
 
 
 @strawberry.type

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from subgraph_kit.graphql import BadUserInput, decode_cursor
+from subgraph_kit.graphql.errors import BadUserInput
+from subgraph_kit.graphql.pagination import decode_cursor
 
 from app.domain.models import Product, ProductSort, SortKey, sort_key
 

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import strawberry
 from strawberry.types import Info
-from subgraph_kit.graphql import (
-    BadUserInput,
-    check_page_size,
-    connection,
-    encode_cursor,
-    lookup_text,
-)
+from subgraph_kit.graphql.errors import BadUserInput, lookup_text
+from subgraph_kit.graphql.pagination import check_page_size, connection, encode_cursor
 
 from app.application import use_cases
 from app.domain import models
@@ -29,7 +24,7 @@ class Query:
             raise BadUserInput("Pass exactly one of `id` or `sku`.")
         if id is not None:
             return await info.context.loaders.product_by_id.load(id)
-        found = await info.context.run(use_cases.get_product, sku=lookup_text(sku, "sku"))
+        found = await info.context.run(use_cases.get_product_by_sku, lookup_text(sku, "sku"))
         return Product.from_domain(found) if found else None
 
     @strawberry.field(description="A page of products; `first` is 1..100.")
@@ -44,12 +39,8 @@ class Query:
         check_page_size(first)
         position = decode_position(after, sort) if after is not None else None
         criteria = filter.to_domain() if filter else models.ProductFilter()
-        page, has_next = await info.context.run(
-            use_cases.list_products, filter=criteria, sort=sort, first=first, after=position
-        )
-
-        async def count() -> int:
-            return await info.context.run(use_cases.count_products, filter=criteria)
+        request = models.ProductPage(filter=criteria, sort=sort, first=first, after=position)
+        page, has_next = await info.context.run(use_cases.list_products, request)
 
         return connection(
             page,
@@ -57,5 +48,5 @@ class Query:
             cursor=lambda product: encode_cursor(*encode_position(product, sort)),
             has_next=has_next,
             after=after,
-            count=count,
+            count=lambda: info.context.run(use_cases.count_products, criteria),
         )

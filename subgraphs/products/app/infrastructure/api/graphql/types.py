@@ -1,4 +1,4 @@
-"""GraphQL output types of the catalog, built from domain objects."""
+"""GraphQL output types of the catalog, built from domain objects, and its userError codes."""
 
 from __future__ import annotations
 
@@ -7,12 +7,21 @@ from decimal import Decimal
 
 import strawberry
 from strawberry.types import Info
-from subgraph_kit.graphql import Connection, UserError
+from subgraph_kit.core.errors import InvalidInput
+from subgraph_kit.graphql.errors import UserErrors, user_error_codes, user_error_type
+from subgraph_kit.graphql.pagination import Connection
 
 from app.domain import models
+from app.domain.errors import DuplicateSku, ProductNotFound
 
 ProductStatus = strawberry.enum(models.ProductStatus)
 ProductSort = strawberry.enum(models.ProductSort)
+
+
+# Why a catalog mutation wrote nothing: the code of each of the catalog's domain errors.
+UserErrorCode = user_error_codes(InvalidInput, ProductNotFound, DuplicateSku)
+UserError = user_error_type(UserErrorCode)
+to_user_errors = UserErrors(UserError, UserErrorCode)
 
 
 @strawberry.type
@@ -63,10 +72,10 @@ ProductConnection = Connection[Product]
 @strawberry.type
 class ProductPayload:
     product: Product | None
-    user_errors: list[UserError]
+    user_errors: list[UserError]  # type: ignore[valid-type]
 
 
 @strawberry.type
 class DeleteProductPayload:
     deleted_id: strawberry.ID | None
-    user_errors: list[UserError]
+    user_errors: list[UserError]  # type: ignore[valid-type]

@@ -1,0 +1,38 @@
+"""Domain events: what a change raises, and what the outbox hands back for delivery."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+from uuid import UUID, uuid4
+
+
+@dataclass(frozen=True, slots=True)
+class DomainEvent:
+    """Something that happened to one aggregate; `payload` is JSON-ready.
+
+    An event's `name` is its class name (`class ProductCreated(DomainEvent)` is "ProductCreated").
+    """
+
+    name: ClassVar[str] = "DomainEvent"
+    aggregate_id: UUID
+    occurred_at: datetime
+    payload: dict[str, Any]
+    event_id: UUID = field(default_factory=uuid4)
+
+    def __init_subclass__(cls) -> None:
+        # No super() call: `slots=True` rebuilds the class, which breaks zero-argument super().
+        cls.name = cls.__name__
+
+
+@dataclass(frozen=True, slots=True)
+class PendingEvent:
+    """An event read back from the outbox; `position` is its place in commit order."""
+
+    position: int
+    event_id: UUID
+    name: str
+    aggregate_id: str
+    occurred_at: datetime
+    payload: dict[str, Any]

@@ -1,0 +1,1 @@
+"""The GraphQL edge every subgraph shares: error policy, connections, loaders, the schema."""

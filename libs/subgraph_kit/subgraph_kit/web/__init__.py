@@ -1,0 +1,1 @@
+"""The HTTP edge every subgraph shares: runtime, API key, health, logs, explorers, app factory."""

@@ -1,0 +1,79 @@
+"""The app factory of a subgraph: GraphQL behind the API key, REST routes, background relay."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI
+from strawberry.federation import Schema
+
+from subgraph_kit.core.outbox import OutboxRelay
+from subgraph_kit.web.auth import Unauthenticated, require_api_key, unauthenticated
+from subgraph_kit.web.body_limit import BodySizeLimit
+from subgraph_kit.web.explorer import GraphiQLRouter, mount_explorers
+from subgraph_kit.web.log_format import configure_logging
+from subgraph_kit.web.request_id import RequestId
+from subgraph_kit.web.runtime import Runtime
+from subgraph_kit.web.tasks import drain, relay_forever
+
+
+def create_subgraph_app(
+    *,
+    title: str,
+    summary: str,
+    runtime: Runtime,
+    schema: Schema,
+    context_getter: Callable[..., Any],
+    routes: APIRouter,
+    relay: OutboxRelay,
+    lifespan: Callable[[], contextlib.AbstractAsyncContextManager[None]] | None = None,
+    example_query: str | None = None,
+) -> FastAPI:
+    """Build a subgraph app: GraphQL at /graphql behind the API key, the service's REST
+    `routes`, the outbox `relay` in the background, request ids and the body limit.
+    `lifespan` adds start-up and shutdown steps of the service's own."""
+    settings = runtime.settings
+    configure_logging(settings)
+
+    @contextlib.asynccontextmanager
+    async def run(_: FastAPI) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            if lifespan is not None:
+                await stack.enter_async_context(lifespan())
+            task = asyncio.create_task(relay_forever(relay))
+            yield
+            # Uvicorn has stopped accepting and let in-flight requests finish (up to its
+            # --timeout-graceful-shutdown); deliver what they committed before going.
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await drain(relay)
+        runtime.engine.dispose()
+
+    app = FastAPI(
+        title=title, summary=summary, version="1.0.0", lifespan=run, docs_url=None, redoc_url=None
+    )
+    app.state.runtime = runtime
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestId)
+    app.add_exception_handler(Unauthenticated, unauthenticated)
+    app.include_router(routes)
+    app.include_router(
+        GraphiQLRouter(
+            schema,
+            title=title,
+            example_query=example_query,
+            context_getter=context_getter,
+            # Production serves no GraphiQL unless ENABLE_GRAPHIQL=true (GET then answers 404).
+            graphql_ide="graphiql" if settings.graphiql_enabled else None,
+            allow_queries_via_get=False,
+            subscription_protocols=(),
+            dependencies=[Depends(require_api_key)],
+        ),
+        prefix="/graphql",
+    )
+    mount_explorers(app)  # GraphiQL's files and Swagger UI on /docs, offline
+    return app

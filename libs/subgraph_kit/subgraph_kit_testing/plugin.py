@@ -1,0 +1,56 @@
+"""Fixtures every subgraph's suite shares (registered through the `pytest11` entry point).
+
+A service's conftest provides `app` (its FastAPI app over `database_url`); the plugin gives
+the rest: the migrated database on each engine, a keyed HTTP client, a statement counter.
+The service's folder is pytest's rootdir (its pyproject.toml holds the pytest settings).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from subgraph_kit_testing.databases import migrated_database
+from subgraph_kit_testing.http import API_KEY, in_process
+from subgraph_kit_testing.statements import StatementCounter, counting
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def service_root(pytestconfig: pytest.Config) -> Path:
+    """The folder of the service under test (where its pyproject.toml is)."""
+    return Path(pytestconfig.rootpath)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def database_url(
+    request: pytest.FixtureRequest, service_root: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A freshly migrated database for the whole session, dropped at the end."""
+    yield from migrated_database(request.param, service_root, tmp_path_factory)
+
+
+@pytest.fixture
+def is_postgres(database_url: str) -> bool:
+    return database_url.startswith("postgresql")
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client of `app` (in process) that sends the test API key."""
+    async with in_process(app, **{"X-API-Key": API_KEY}) as http:
+        yield http
+
+
+@pytest.fixture
+def statements(app: FastAPI) -> Iterator[StatementCounter]:
+    """Count the SQL statements `app` executes during the test."""
+    yield from counting(app.state.runtime.engine)

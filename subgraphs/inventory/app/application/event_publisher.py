@@ -1,0 +1,19 @@
+"""How the inventory's events leave it: use cases stage them in the unit of work's outbox (the
+port, in the change's own transaction); the relay delivers them after commit to the sink."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from subgraph_kit.core.outbox import LogEventSink, OutboxRelay
+
+from app.domain.repositories import UnitOfWork
+from app.domain.schemas import LowStock, StockChanged, StockDepleted, StockReplenished
+
+# Every event the inventory publishes (a test checks that the use cases raise no other).
+PUBLISHED_EVENTS = (StockChanged, StockDepleted, StockReplenished, LowStock)
+
+
+def outbox_relay(uow_factory: Callable[[], UnitOfWork], *, interval: float) -> OutboxRelay:
+    """The relay of this service: pending events, in commit order, to one JSON log line each."""
+    return OutboxRelay(uow_factory=uow_factory, sink=LogEventSink(), interval=interval)

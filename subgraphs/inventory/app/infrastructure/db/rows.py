@@ -1,0 +1,61 @@
+"""Domain objects to and from what the database holds: rows, and the JSON of stored results."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Row
+from subgraph_kit.sql.engine import utc
+
+from app.domain.models import StockChangeReason, StockLevel, StockMovement
+
+
+def to_level(row: Row[Any], prefix: str = "") -> StockLevel:
+    """Read a level from `row`'s columns (named `<prefix><column>`)."""
+    columns = row._mapping
+    return StockLevel(
+        product_id=columns[f"{prefix}product_id"],
+        on_hand=columns[f"{prefix}on_hand"],
+        reorder_point=columns[f"{prefix}reorder_point"],
+        version=columns[f"{prefix}version"],
+        updated_at=utc(columns[f"{prefix}updated_at"]),
+    )
+
+
+def to_movement(row: Row[Any]) -> StockMovement:
+    """Read a movement from `row`."""
+    return StockMovement(
+        id=row.id,
+        product_id=row.product_id,
+        delta=row.delta,
+        on_hand_after=row.on_hand_after,
+        reason=StockChangeReason(row.reason),
+        reference=row.reference,
+        created_at=utc(row.created_at),
+        position=row.position,
+    )
+
+
+def level_snapshot(level: StockLevel) -> dict[str, Any]:
+    """Describe a level as JSON, to be stored with an idempotency key."""
+    return {
+        "productId": str(level.product_id),
+        "onHand": level.on_hand,
+        "reorderPoint": level.reorder_point,
+        "version": level.version,
+        "updatedAt": level.updated_at.isoformat() if level.updated_at else None,
+    }
+
+
+def level_from_snapshot(snapshot: dict[str, Any]) -> StockLevel:
+    """Restore a level `level_snapshot` described."""
+    updated_at = snapshot.get("updatedAt")
+    return StockLevel(
+        product_id=UUID(snapshot["productId"]),
+        on_hand=snapshot["onHand"],
+        reorder_point=snapshot["reorderPoint"],
+        version=snapshot["version"],
+        updated_at=datetime.fromisoformat(updated_at) if updated_at else None,
+    )

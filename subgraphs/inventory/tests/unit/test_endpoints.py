@@ -1,0 +1,46 @@
+"""The inventory's HTTP endpoints and settings, without a database: what answers with no I/O,
+and what the REST surface offers (the ASGI app in process; its database URL points nowhere)."""
+
+import pytest
+from subgraph_kit_testing.http import UNREACHABLE_DATABASE_URL, in_process
+
+from app.main import create_app
+from app.settings import Settings
+from tests.unit.fakes import FakeCatalog
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def http():
+    settings = Settings(database_url=UNREACHABLE_DATABASE_URL, api_key="unit-key")
+    async with in_process(create_app(settings, catalog=FakeCatalog())) as client:
+        yield client
+
+
+async def test_readiness_fails_on_its_own_database_and_still_reports_products(http):
+    response = await http.get("/health/ready")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "down", "products": "up"}
+
+
+async def test_the_http_surface_is_graphql_and_the_health_routes(http):
+    paths = (await http.get("/openapi.json")).json()["paths"]
+    assert sorted(paths) == ["/graphql", "/health", "/health/ready"]
+
+
+async def test_graphiql_opens_on_an_example_stock_query(http):
+    page = (await http.get("/graphql", headers={"Accept": "text/html"})).text
+    assert "stockLevels(first: 5)" in page
+
+
+async def test_a_graphql_post_without_the_key_is_refused_before_any_query_runs(http):
+    response = await http.post("/graphql", json={"query": "{ stockLevels { totalCount } }"})
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+@pytest.mark.parametrize(("api_key", "products_api_key"), [("real", "secret"), ("", "real")])
+def test_production_refuses_default_keys(api_key, products_api_key):
+    with pytest.raises(ValueError, match="API_KEY"):
+        Settings(environment="production", api_key=api_key, products_api_key=products_api_key)
