@@ -40,10 +40,12 @@ format: install ## Apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: lint ## Every suite: each subgraph (unit, integration, snapshots), then cross-service
+test: lint ## Every suite: the kit, each subgraph (unit, integration, snapshots), then cross-service
+	@echo "== subgraph_kit"
+	cd libs/subgraph_kit && $(PY) -m pytest --cov=subgraph_kit --cov=subgraph_kit_testing --cov-report=term
 	@for service in $(SERVICES); do \
 		echo "== $$service"; \
-		(cd subgraphs/$$service && $(PY) -m pytest --cov=app --cov=subgraph_kit --cov-report=term) || exit 1; \
+		(cd subgraphs/$$service && $(PY) -m pytest --cov=app --cov-report=term) || exit 1; \
 	done
 	@echo "== cross-service"
 	$(PY) -m pytest
@@ -63,7 +65,7 @@ migrate: install ## Apply every migration to each service's DATABASE_URL
 	done
 
 up: migrate ## Run the stack on SQLite under ./data (or the DATABASE_URLs you set); Ctrl-C stops it
-	$(PY) scripts/dev.py $(SERVICES) gateway
+	$(PY) -m runner $(SERVICES) gateway
 
 # `make bench DURATION=10 CONCURRENCY=16`; BENCH_DATABASE_URL=postgresql://… benchmarks on
 # Postgres; BENCH_ARGS passes more options (`.venv/bin/python -m bench --help`).

@@ -1,147 +1,135 @@
-"""Measuring: warm up, then run the load in rounds while watching the servers.
+"""Measuring: warm up, then run the load in rounds while watching the processes it keeps busy.
 
-When a scenario has a floor, the service and its floor are measured in alternating rounds
-(service, floor, service, floor, …), so that both see the same background load of a shared
-machine and their ratio stays put even when the absolute numbers move. Per target, the
-rounds are added up: requests, errors, CPU time and stock updates exactly; latency
-percentiles as the request-weighted mean of the rounds' percentiles.
+A service and its floor are measured in alternating rounds (service, floor, service, …), so
+that both see the same background load of a shared machine and their ratio holds while the
+absolute numbers move. Rounds add up exactly (requests, errors, CPU, stock updates), and
+percentiles as their request-weighted mean. With `--profile`, py-spy records a flame graph of
+the process under test in its first round.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 import os
-from collections.abc import Callable
+import shutil
+import subprocess
 from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-import httpx
+from bench import py_client, wrk_client
+from bench.stack import Ledger
+from bench.workloads import Workload, merge
+from runner import Process
 
-from bench.databases import StockLedger
-from bench.load import LoadGenerator, LoadResult, merge_results
-from bench.processes import Server
-from bench.profiling import Profiler
-from bench.workloads import Workload
+CLOCK_TICKS, PROFILES = os.sysconf("SC_CLK_TCK"), itertools.count(1)
+
+
+def client() -> ModuleType:
+    """The load generator: `wrk_client` when wrk is on PATH, else `py_client`."""
+    return wrk_client if shutil.which("wrk") else py_client
+
+
+def cpu_seconds(process: Process) -> float:
+    """User + system CPU time so far, from /proc (the fields after the command's parentheses)."""
+    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def peak_rss_mib(process: Process) -> float:
+    status = Path(f"/proc/{process.pid}/status").read_text().split("VmHWM:")[1]
+    return round(int(status.split()[0]) / 1024, 1)
 
 
 @dataclass(frozen=True)
 class Target:
-    """A workload and the servers it keeps busy; the first server is the one under test."""
+    """A workload and the processes it keeps busy; the first one is the one under test."""
 
     label: str
     workload: Workload
-    servers: list[Server]
+    processes: list[Process]
     watch_stock: list[str] | None = None  # product ids whose updates must all be kept
     profile: bool = False
 
 
 @dataclass
-class Slice:
-    """One round of one target."""
-
-    result: LoadResult
-    cpu_seconds: dict[str, float]
-    floor_stats: tuple[int, int] | None = None  # requests, statements
-    stock: tuple[int, int] | None = None  # updates applied, change of on hand
-    profile: dict[str, Any] | None = None
-
-
-@dataclass
 class Measurer:
-    load: LoadGenerator
-    ledger: StockLedger
-    profiler: Profiler | None = None
-    log: Callable[[str], None] = print
+    client: ModuleType  # wrk_client or py_client
+    ledger: Ledger
+    profiles: tuple[str, Path] | None = None  # with --profile: py-spy, and where graphs go
 
     def run(
-        self,
-        targets: list[Target],
-        *,
-        connections: int,
-        seconds: float,
-        warmup: float,
-        rounds: int,
+        self, targets: list[Target], connections: int, seconds: float, warmup: float, rounds: int
     ) -> list[dict[str, Any]]:
         """Warm each target up, then measure them in `rounds` alternating rounds."""
-        rounds = max(1, rounds if len(targets) > 1 else 1)
         for target in targets:
-            if warmup > 0:
-                self.load.run(target.workload, connections, warmup)
-        taken: dict[str, list[Slice]] = {target.label: [] for target in targets}
-        for round_number in range(rounds):
-            for target in targets:
-                profile = target.profile and round_number == 0
-                taken[target.label].append(
-                    self._slice(target, connections, seconds / rounds, profile)
-                )
-        measured = [self._combine(target, taken[target.label], connections) for target in targets]
-        for target, summary in zip(targets, measured, strict=True):
-            load = summary["load"]
-            self.log(
+            self.client.run(target.workload, connections, warmup)
+        rounds = rounds if len(targets) > 1 else 1
+        taken: dict[str, list[dict[str, Any]]] = {target.label: [] for target in targets}
+        for t, number in ((t, number) for number in range(rounds) for t in targets):
+            taken[t.label].append(
+                self.round(t, connections, seconds / rounds, t.profile and not number)
+            )
+        measured = [self.combine(target, taken[target.label], connections) for target in targets]
+        for target, load in zip(targets, (m["load"] for m in measured), strict=True):
+            print(
                 f"  {target.label:<44} {load['rps']:9.1f} req/s  p50 {load['p50_ms']:7.2f} ms  "
                 f"p99 {load['p99_ms']:7.2f} ms  errors {load['errors']}"
             )
         return measured
 
-    def _slice(self, target: Target, connections: int, seconds: float, profile: bool) -> Slice:
-        servers = target.servers
-        floor_before = floor_stats(servers[0])
-        stock_before = self.ledger.snapshot(target.watch_stock) if target.watch_stock else None
-        cpu_before = {s.name: s.cpu_seconds() for s in servers}
-        recording = None
-        if profile and self.profiler is not None:
-            recording = self.profiler.start(servers[0], seconds, target.label)
-        result = self.load.run(target.workload, connections, seconds)
-        cpu = {s.name: s.cpu_seconds() - cpu_before[s.name] for s in servers}
-        taken = Slice(result, cpu)
-        if recording is not None and self.profiler is not None:
-            taken.profile = self.profiler.finish(recording)
-        if floor_before is not None:
-            after = floor_stats(servers[0])
-            assert after is not None
-            taken.floor_stats = (after[0] - floor_before[0], after[1] - floor_before[1])
-        if stock_before is not None and target.watch_stock:
-            on_hand, deltas = self.ledger.snapshot(target.watch_stock)
-            taken.stock = (deltas - stock_before[1], on_hand - stock_before[0])
+    def round(
+        self, target: Target, connections: int, seconds: float, profile: bool
+    ) -> dict[str, Any]:
+        """One round of one target: the load's result and what the processes did meanwhile."""
+        watched, py_spy = target.watch_stock, None
+        if profile and self.profiles:
+            (command, folder), process = self.profiles, target.processes[0]
+            output = folder.parent / f"{folder.name}-{next(PROFILES)}-{process.name}.svg"
+            # Only threads that hold the GIL: where a one-worker server at 100 % spends its time.
+            command = [command, "record", "--pid", str(process.pid), "--gil", "--nonblocking"]
+            command += ["--duration", str(math.ceil(seconds)), "--output", str(output)]
+            py_spy = (
+                output,
+                subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
+            )
+        stock_before = self.ledger.snapshot(watched) if watched else (0, 0)
+        cpu_before = {p.name: cpu_seconds(p) for p in target.processes}
+        taken: dict[str, Any] = {"result": self.client.run(target.workload, connections, seconds)}
+        taken["cpu"] = {p.name: cpu_seconds(p) - cpu_before[p.name] for p in target.processes}
+        if watched:
+            on_hand, deltas = self.ledger.snapshot(watched)
+            taken["stock"] = (deltas - stock_before[1], on_hand - stock_before[0])
+        if py_spy is not None:
+            py_spy[1].wait(timeout=60)
+            taken["profile"] = {"file": str(py_spy[0]) if py_spy[0].exists() else None}
         return taken
 
-    def _combine(self, target: Target, slices: list[Slice], connections: int) -> dict[str, Any]:
-        result = merge_results([s.result for s in slices])
-        cpu = {s.name: sum(part.cpu_seconds[s.name] for part in slices) for s in target.servers}
-        measured: dict[str, Any] = {
-            "load": result.as_dict(),
-            "connections": connections,
-            "rounds": len(slices),
-            # Share of one core while measured, and CPU milliseconds per answered request.
-            "server_cpu": {name: round(used / result.seconds, 3) for name, used in cpu.items()},
-            "server_cpu_ms_per_request": {
-                name: round(1000 * used / max(result.requests, 1), 3) for name, used in cpu.items()
-            },
-            "peak_rss_mib": {s.name: round(s.peak_rss_mib(), 1) for s in target.servers},
+    def combine(
+        self, target: Target, rounds: list[dict[str, Any]], connections: int
+    ) -> dict[str, Any]:
+        load = merge([r["result"] for r in rounds]).as_dict()
+        cpu = {p.name: sum(r["cpu"][p.name] for r in rounds) for p in target.processes}
+        measured: dict[str, Any] = {"load": load, "connections": connections, "rounds": len(rounds)}
+        # Share of one core while measured, and CPU milliseconds per answered request.
+        measured["server_cpu"] = {
+            name: round(used / load["seconds"], 3) for name, used in cpu.items()
+        }
+        per_request = {
+            name: round(1000 * used / max(load["requests"], 1), 3) for name, used in cpu.items()
+        }
+        measured |= {
+            "server_cpu_ms_per_request": per_request,
             "load_average_1m": round(os.getloadavg()[0], 2),
         }
-        stats = [s.floor_stats for s in slices if s.floor_stats is not None]
-        if stats:
-            requests, statements = (sum(x) for x in zip(*stats, strict=True))
-            measured["floor_sql_per_request"] = (
-                round(statements / requests, 1) if requests else None
-            )
-        stocks = [s.stock for s in slices if s.stock is not None]
-        if stocks:
+        measured["peak_rss_mib"] = {p.name: peak_rss_mib(p) for p in target.processes}
+        if stocks := [r["stock"] for r in rounds if "stock" in r]:
             applied, moved = (sum(x) for x in zip(*stocks, strict=True))
             measured["stock"] = {
                 "applied_updates": applied,
                 "on_hand_change": moved,
                 "lost_updates": applied - moved,
             }
-        profiles = [s.profile for s in slices if s.profile is not None]
-        if profiles:
-            measured["profile"] = profiles[0]
-        return measured
-
-
-def floor_stats(server: Server) -> tuple[int, int] | None:
-    """(requests served, SQL statements run) of a floor app; None for any other server."""
-    if not server.name.startswith("floor-"):
-        return None
-    stats = httpx.get(server.url + "/_bench/stats", trust_env=False).json()
-    return stats["requests"], stats["statements"]
+        return measured | next(({"profile": r["profile"]} for r in rounds if "profile" in r), {})

@@ -1,83 +1,144 @@
-"""The processes of a run: both subgraphs (and products again on the large catalog), the two
-floor apps, and the gateway, each on a free port of 127.0.0.1."""
+"""The databases and processes of one run, and the ledger that checks no update was lost.
+
+Databases `products` (the catalog), `inventory` (its stock) and `products_large` (the deep
+page's catalog): SQLite files in the run's folder, or `bench_<token>_<role>` on the Postgres
+server of `--database-url`, dropped at the end. Processes, started by the repository's runner
+as `make up` starts them, each on a free port: products, products-large, inventory, the
+gateway, and the floors (`bench/floor.py`) of products and inventory.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from bench.databases import Databases
-from bench.processes import ROOT, Fleet, Server, no_proxy, uvicorn_command
+import sqlalchemy as sa
+from subgraph_kit.settings import normalise_database_url
+
+import runner
+from runner import ROOT, Process
 
 API_KEY = "bench-key"
-COMMON_ENV = {"API_KEY": API_KEY, "ENVIRONMENT": "development"}
+ROLES = {"products": "products", "inventory": "inventory", "products_large": "products"}
 
 
-def subgraph(name: str, service: str, url: str, workdir: Path, **env: str) -> Server:
-    """A subgraph as `make up` runs it: uvicorn, one worker, from the service's folder."""
-    return Server(
-        name,
-        uvicorn_command("app.main:create_app"),
-        ROOT / "subgraphs" / service,
-        COMMON_ENV | {"DATABASE_URL": url, "NO_PROXY": no_proxy()} | env,
-        workdir / f"{name}.log",
-    )
+@contextlib.contextmanager
+def connect(url: str, **options: Any) -> Iterator[sa.Connection]:
+    """A connection on an engine of its own, disposed of afterwards."""
+    engine = sa.create_engine(normalise_database_url(url), **options)
+    try:
+        with engine.connect() as connection:
+            yield connection
+    finally:
+        engine.dispose()
 
 
-def floor(name: str, role: str, url: str, workdir: Path, **env: str) -> Server:
-    """A floor app (bench/floor.py), run by uvicorn exactly like a subgraph."""
-    return Server(
-        name,
-        uvicorn_command("bench.floor:create_app"),
-        ROOT,
-        COMMON_ENV | {"DATABASE_URL": url, "FLOOR_ROLE": role, "NO_PROXY": no_proxy()} | env,
-        workdir / f"{name}.log",
-        health_path="/health",
-    )
+@dataclass
+class Databases:
+    kind: str  # "sqlite" or "postgres"
+    urls: dict[str, str]
+    server: str | None = None
+    created: list[str] = field(default_factory=list)
+
+    @classmethod
+    def create(cls, server: str | None, workdir: Path) -> Databases:
+        if server is None:
+            return cls("sqlite", {role: f"sqlite:///{workdir / f'{role}.db'}" for role in ROLES})
+        databases, token = cls("postgres", {}, server), uuid.uuid4().hex[:8]
+        try:
+            with connect(server, isolation_level="AUTOCOMMIT") as connection:
+                for role in ROLES:
+                    databases.created.append(name := f"bench_{token}_{role}")
+                    connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+                    url = sa.make_url(server).set(database=name)
+                    databases.urls[role] = url.render_as_string(hide_password=False)
+        except BaseException:
+            databases.drop()
+            raise
+        return databases
+
+    def migrate(self, logs: Path) -> None:
+        runner.migrate({role: (service, self.urls[role]) for role, service in ROLES.items()}, logs)
+
+    def server_version(self) -> str:
+        if self.server is None:
+            return f"SQLite {sqlite3.sqlite_version}"
+        with connect(self.urls["products"]) as connection:
+            return f"PostgreSQL {connection.exec_driver_sql('SHOW server_version').scalar()}"
+
+    def drop(self) -> None:
+        """Drop the Postgres databases this run created (SQLite files go with the workdir)."""
+        if self.created and self.server is not None:
+            with connect(self.server, isolation_level="AUTOCOMMIT") as connection:
+                for name in self.created:
+                    connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            self.created.clear()
 
 
-def gateway(fleet: Fleet, workdir: Path) -> Server:
-    """The local Apollo Gateway (gateway/gateway.mjs) over this run's subgraphs."""
-    return Server(
-        "gateway",
-        ["node", "gateway.mjs"],
-        ROOT / "gateway",
-        {
-            "HOST": "127.0.0.1",
-            "PORT": "{port}",
-            "PRODUCTS_URL": fleet["products"].graphql_url,
-            "INVENTORY_URL": fleet["inventory"].graphql_url,
-            "SUPERGRAPH_PATH": str(ROOT / "supergraph.graphql"),
-            "NO_PROXY": no_proxy(),
-        },
-        workdir / "gateway.log",
-        health_path="/health",
-        graphql_path="/",
-    )
+def processes(databases: Databases, workdir: Path) -> list[Process]:
+    """What `runner.start` starts, on free ports; called again should a port be taken."""
+    urls, env, ports = databases.urls, {"API_KEY": API_KEY}, runner.free_ports(6)
 
+    def subgraph(name: str, service: str, url: str, **more: str) -> Process:
+        log = workdir / f"{name}.log"
+        return runner.subgraph(service, ports.pop(), url, name=name, env=env | more, log=log)
 
-def start(fleet: Fleet, databases: Databases, workdir: Path) -> None:
-    """Start every process; each group needs the URLs of the groups before it."""
-    urls = databases.urls
-    fleet.start(
-        subgraph("products", "products", urls["products"], workdir),
-        subgraph("products-large", "products", urls["products_large"], workdir),
-        floor("floor-products", "products", urls["products"], workdir),
-    )
-    fleet.start(
-        subgraph(
-            "inventory",
-            "inventory",
-            urls["inventory"],
-            workdir,
-            PRODUCTS_URL=fleet["products"].graphql_url,
-            PRODUCTS_API_KEY=API_KEY,
+    def floor(name: str, url: str) -> Process:
+        factory, settings = "bench.floor:create_app", {"DATABASE_URL": url} | env
+        return runner.serve(
+            name,
+            factory,
+            ROOT,
+            ports.pop(),
+            settings,
+            log=workdir / f"{name}.log",
+            health_path="/health",
+        )
+
+    products = subgraph("products", "products", urls["products"])
+    catalog = {"PRODUCTS_URL": products.graphql_url, "PRODUCTS_API_KEY": API_KEY}
+    inventory = subgraph("inventory", "inventory", urls["inventory"], **catalog)
+    return [
+        products,
+        subgraph("products-large", "products", urls["products_large"]),
+        floor("floor-products", urls["products"]),
+        inventory,
+        floor("floor-inventory", urls["inventory"]),
+        runner.gateway(
+            ports.pop(),
+            catalog | {"INVENTORY_URL": inventory.graphql_url},
+            log=workdir / "gateway.log",
         ),
-        floor(
-            "floor-inventory",
-            "inventory",
-            urls["inventory"],
-            workdir,
-            PRODUCTS_FLOOR_URL=fleet["floor-products"].url,
-        ),
-    )
-    fleet.start(gateway(fleet, workdir))
+    ]
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """Reads the inventory database directly, to check that no stock update was lost."""
+
+    url: str
+
+    def snapshot(self, product_ids: Sequence[str]) -> tuple[int, int]:
+        """(sum of on hand, sum of all movement deltas) of these products, in one statement."""
+        ids = sa.bindparam(
+            "ids", [uuid.UUID(p) for p in product_ids], type_=sa.Uuid, expanding=True
+        )
+        statement = sa.text(
+            "SELECT (SELECT COALESCE(SUM(on_hand), 0) FROM stock_levels WHERE product_id IN :ids),"
+            " (SELECT COALESCE(SUM(delta), 0) FROM stock_movements WHERE product_id IN :ids)"
+        )
+        with connect(self.url) as connection:
+            on_hand, deltas = connection.execute(statement.bindparams(ids)).one()
+        return int(on_hand), int(deltas)
+
+    def levels_off_their_movements(self) -> int:
+        """How many levels' on hand differs from the sum of their movements (should be 0)."""
+        statement = "SELECT COUNT(*) FROM stock_levels l WHERE l.on_hand <> (SELECT COALESCE("
+        statement += "SUM(m.delta), 0) FROM stock_movements m WHERE m.product_id = l.product_id)"
+        with connect(self.url) as connection:
+            return int(connection.exec_driver_sql(statement).scalar_one())

@@ -1,18 +1,18 @@
-"""What the scenarios send: the GraphQL documents, the request bodies, and what a good answer is.
+"""What the scenarios send, what a good answer is, and what a load generator reports.
 
-A request counts as an error unless it is answered with HTTP 200, without top-level
-`"errors"`, and (for mutations) with `"userErrors":[]`.
+A good answer is HTTP 200 without top-level `"errors"` (and, for writes, with
+`"userErrors":[]`). `bench/wrk_client.py` and `bench/py_client.py` import this, not each other.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import asdict, dataclass
 from typing import Any
 
 PRODUCT_FIELDS = "id sku name description price { amount currencyCode } status createdAt updatedAt"
 STOCK_FIELDS = "stock { onHand available lowStock } inStock"
-
 PRODUCTS_PAGE = f"""query ProductsPage($first: Int!) {{
   products(first: $first) {{ nodes {{ {PRODUCT_FIELDS} }} }}
 }}"""
@@ -47,18 +47,15 @@ DEEP_PAGE = """query DeepPage($after: String) {
   }
 }"""
 NO_USER_ERRORS = b'"userErrors":[]'
+SCALE_SIZES = (1, 10, 100, 1000)  # scenario 6: representations per _entities request
 
 
 def body(query: str, **variables: Any) -> dict[str, Any]:
     return {"query": query, "variables": variables}
 
 
-def encode(document: dict[str, Any]) -> bytes:
-    return json.dumps(document, separators=(",", ":")).encode()
-
-
-def representations(ids: list[str]) -> list[dict[str, str]]:
-    return [{"__typename": "Product", "id": product_id} for product_id in ids]
+def entities(query: str, ids: list[str]) -> dict[str, Any]:
+    return body(query, representations=[{"__typename": "Product", "id": i} for i in ids])
 
 
 def adjustment(product_id: str) -> dict[str, Any]:
@@ -67,10 +64,37 @@ def adjustment(product_id: str) -> dict[str, Any]:
     return body(ADJUST_STOCK, input=change)
 
 
+def requests(seeded: Any) -> dict[str, dict[str, tuple[str, dict[str, Any]]]]:
+    """Per role (its process's name, `_` for `-`), each named request: path and body. The
+    in-process phase measures all of them, the scenarios load most of them."""
+    ids, graphql = seeded.ids, "/graphql"
+    products = {
+        "products_page": (graphql, body(PRODUCTS_PAGE, first=100)),
+        "catalog_products": (graphql, body(CATALOG_PAGE_PRODUCTS)),
+        "deep_page": (graphql, body(DEEP_PAGE, after=seeded.deep_cursor)),
+    }
+    inventory = {
+        "stock_entities_100": (graphql, entities(STOCK_ENTITIES, ids[:100])),
+        "stock_entities_20": (graphql, entities(STOCK_ENTITIES, ids[:20])),
+        "adjust": (graphql, adjustment(ids[0])),
+    }
+    for size in SCALE_SIZES:
+        products[f"products_entities_{size}"] = (graphql, entities(PRODUCT_ENTITIES, ids[:size]))
+        inventory[f"inventory_entities_{size}"] = (graphql, entities(STOCK_ENTITIES, ids[:size]))
+    floor_stock = {"stock_entities_100": ("/entities", inventory["stock_entities_100"][1])}
+    return {
+        "products": products,
+        "inventory": inventory,
+        "products_large": {"deep_page": (graphql, body(DEEP_PAGE, after=seeded.large_deep_cursor))},
+        "floor-products": {"products_page": ("/products-page", products["products_page"][1])},
+        "floor-inventory": floor_stock | {"adjust": ("/adjust", inventory["adjust"][1])},
+    }
+
+
 @dataclass(frozen=True)
 class Workload:
-    """POST one of `bodies` (picked at random when there are several) to `url`, again and
-    again; `must_contain` is what every good answer holds besides no top-level errors."""
+    """POST one of `bodies` (at random) to `url` again and again; a good answer holds
+    `must_contain` too, when set."""
 
     url: str
     bodies: tuple[bytes, ...]
@@ -78,12 +102,50 @@ class Workload:
     must_contain: bytes | None = None
 
     @classmethod
-    def of(
-        cls, url: str, documents: list[dict[str, Any]], api_key: str, must: bytes | None = None
-    ) -> Workload:
-        return cls(url, tuple(encode(d) for d in documents), api_key, must)
+    def of(cls, url: str, documents: list[Any], api_key: str, must: bytes | None) -> Workload:
+        encoded = tuple(json.dumps(d, separators=(",", ":")).encode() for d in documents)
+        return cls(url, encoded, api_key, must)
 
     def is_good(self, status: int, answer: bytes) -> bool:
-        if status != 200 or b'"errors":' in answer:
-            return False
-        return self.must_contain is None or self.must_contain in answer
+        must = self.must_contain
+        return status == 200 and b'"errors":' not in answer and (must is None or must in answer)
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    requests: int  # answered
+    errors: int  # answered badly, or failed (connect/read/timeout)
+    seconds: float
+    p50_ms: float
+    p90_ms: float
+    p99_ms: float
+    max_ms: float
+    client_cpu: float  # the load generator's CPU time / wall time (1.0 = one core)
+    error_detail: dict[str, int]
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"rps": round(self.requests / self.seconds, 1) if self.seconds else 0}
+
+
+def percentile(ordered: list[float], fraction: float) -> float:
+    """The nearest-rank percentile of sorted values (0.0 of none)."""
+    return (
+        ordered[max(0, min(len(ordered), round(fraction * len(ordered))) - 1)] if ordered else 0.0
+    )
+
+
+def merge(results: list[LoadResult]) -> LoadResult:
+    """Rounds of one target added up: counts, time and CPU exactly, percentiles as the mean of
+    the rounds' percentiles weighted by their requests (exact for one round)."""
+    requests, seconds = sum(r.requests for r in results), sum(r.seconds for r in results)
+    fields: dict[str, Any] = {
+        p: sum(getattr(r, p) * r.requests for r in results) / max(requests, 1)
+        for p in ("p50_ms", "p90_ms", "p99_ms")
+    }
+    fields["max_ms"] = max(r.max_ms for r in results)
+    fields["client_cpu"] = sum(r.client_cpu * r.seconds for r in results) / seconds
+    detail: Counter[str] = Counter()
+    for result in results:
+        detail.update(result.error_detail)  # keeps zero counts, as `+` would not
+    errors = sum(r.errors for r in results)
+    return LoadResult(requests, errors, seconds, **fields, error_detail=dict(detail))

@@ -1,11 +1,10 @@
 """Real processes for the cross-service tests: both subgraphs and the local gateway.
 
-Each process runs as `make up` runs it (scripts/dev.py): the subgraphs with uvicorn from their
-folder after `alembic upgrade head`, each on its own SQLite file; the gateway with node. Every
-process listens on 127.0.0.1 on a port that was free a moment before; the rare loser of a race
-for a port is started again on another one. Output goes to one log file per process, whose
-tail is shown when something goes wrong. Processes are stopped by PID: SIGTERM, then SIGKILL
-after a grace period.
+The processes are started by the repository's one runner (`runner/`, what `make up` uses):
+the subgraphs as `make up` runs them, after `alembic upgrade head`, each on its own SQLite
+file; the gateway with node. Every process listens on 127.0.0.1 on a port that was free a
+moment before (the rare loser of a race for a port is started again on another one), and
+writes to one log file, whose tail is shown when something goes wrong.
 
 `GraphQLClient` is the `gql` client the tests talk through. `CountingProxy` is a threaded
 HTTP proxy that records the requests it forwards, put between the gateway and a subgraph to
@@ -19,12 +18,7 @@ import http.client
 import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -36,16 +30,12 @@ import pytest
 from gql import Client, GraphQLRequest
 from gql.transport.httpx import HTTPXTransport
 
-ROOT = Path(__file__).resolve().parents[1]
-GATEWAY_DIR = ROOT / "gateway"
-SUPERGRAPH = ROOT / "supergraph.graphql"
-HOST = "127.0.0.1"
-MIGRATE_TIMEOUT = 60.0
-START_TIMEOUT = 30.0
+import runner
+from runner import HOST, ROOT, SUPERGRAPH, PortTaken, Process, StartupFailed, no_proxy, tail
+
+__all__ = ["ROOT", "SUPERGRAPH", "CountingProxy", "GraphQLClient", "Stack", "running_stack"]
+
 STOP_TIMEOUT = 5.0
-POLL_SECONDS = 0.05
-PORT_TAKEN = ("address already in use", "eaddrinuse", "errno 98")
-TAIL_LINES = 40
 
 
 def node_binary() -> str:
@@ -55,110 +45,9 @@ def node_binary() -> str:
         if os.environ.get("CI") == "true":
             pytest.fail("node is not on PATH; CI must run the gateway and composition tests")
         pytest.skip("node is not on PATH: the composition and gateway tests need Node 20+")
-    if not (GATEWAY_DIR / "node_modules" / "@apollo" / "gateway").is_dir():
+    if not (ROOT / "gateway" / "node_modules" / "@apollo" / "gateway").is_dir():
         pytest.fail("gateway/node_modules is missing: run `make install`")
     return node
-
-
-def no_proxy() -> str:
-    """NO_PROXY extended with HOST, so that no HTTP(S)_PROXY setting reroutes local calls."""
-    current = os.environ.get("NO_PROXY") or os.environ.get("no_proxy") or ""
-    return ",".join(filter(None, [current, HOST, "localhost"]))
-
-
-def tail(path: Path, lines: int = TAIL_LINES) -> str:
-    try:
-        text = path.read_text(errors="replace")
-    except OSError as error:
-        return f"({path}: {error})"
-    return "\n".join(text.splitlines()[-lines:]) or "(empty)"
-
-
-def free_ports(count: int) -> list[int]:
-    """Ports free on HOST right now (all held open together, so they differ)."""
-    with contextlib.ExitStack() as stack:
-        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
-        for sock in sockets:
-            sock.bind((HOST, 0))
-        return [sock.getsockname()[1] for sock in sockets]
-
-
-class PortTaken(Exception):
-    """A process could not bind its port: someone took it after we picked it."""
-
-
-class StartupFailed(Exception):
-    """A migration failed, or a process died or never became healthy."""
-
-
-@dataclass
-class Process:
-    name: str
-    command: list[str]
-    cwd: Path
-    env: dict[str, str]
-    log: Path
-    port: int
-    health_path: str
-    popen: subprocess.Popen[bytes] | None = None
-    log_start: int = 0  # where this run's output begins in the log
-
-    @property
-    def url(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
-    @property
-    def graphql_url(self) -> str:
-        return f"{self.url}/graphql" if self.name != "gateway" else f"{self.url}/"
-
-    def start(self) -> None:
-        with self.log.open("ab") as out:
-            self.log_start = out.tell()
-            out.write(f"$ {' '.join(self.command)}  (port {self.port})\n".encode())
-            out.flush()
-            self.popen = subprocess.Popen(
-                self.command,
-                cwd=self.cwd,
-                env=os.environ | self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-
-    def healthy(self, client: httpx.Client) -> bool:
-        """Raise if the process died, else tell whether its health route answers 200."""
-        assert self.popen is not None
-        code = self.popen.poll()
-        if code is not None:
-            with self.log.open("rb") as log:
-                log.seek(self.log_start)
-                output = log.read().decode(errors="replace").lower()
-            if any(marker in output for marker in PORT_TAKEN):
-                raise PortTaken(f"{self.name}: port {self.port} was taken before it could bind")
-            raise StartupFailed(f"{self.name} exited with {code} while starting")
-        try:
-            return client.get(self.url + self.health_path).status_code == 200
-        except httpx.TransportError:
-            return False
-
-    def freeze(self) -> None:
-        """SIGSTOP: the port stays open, the kernel accepts connections, nobody answers."""
-        assert self.popen is not None
-        self.popen.send_signal(signal.SIGSTOP)
-
-    def stop(self) -> None:
-        """Stop by PID: SIGTERM, wait, SIGKILL on timeout. Safe to call twice."""
-        child = self.popen
-        if child is None or child.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            child.send_signal(signal.SIGCONT)  # a frozen process could not act on SIGTERM
-            child.terminate()
-        try:
-            child.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait(timeout=STOP_TIMEOUT)
 
 
 @dataclass
@@ -172,125 +61,44 @@ class Stack:
     api_key: str
     processes: dict[str, Process] = field(default_factory=dict)
 
-    def start(self, inventory_route: CountingProxy | None = None, attempts: int = 3) -> None:
-        node = node_binary()  # skip before doing anything when node is missing
-        self.migrate()
-        for attempt in range(1, attempts + 1):
-            try:
-                self._start_processes(node, inventory_route)
-                return
-            except PortTaken:
-                self.stop()
-                if attempt == attempts:
-                    raise
-            except BaseException:
-                self.stop()
-                raise
+    def start(self, inventory_route: CountingProxy | None = None) -> None:
+        node_binary()  # skip before doing anything when node is missing
+        databases = {name: (name, self.database_url(name)) for name in ("products", "inventory")}
+        runner.migrate(databases, self.workdir)
 
-    def migrate(self) -> None:
-        """`alembic upgrade head` for both subgraphs, side by side."""
-        runs = {}
-        for name in ("products", "inventory"):
-            log = self.workdir / f"{name}-migrate.log"
-            with log.open("wb") as out:
-                runs[name] = (
-                    subprocess.Popen(
-                        [sys.executable, "-m", "alembic", "upgrade", "head"],
-                        cwd=ROOT / "subgraphs" / name,
-                        env=os.environ | self.subgraph_env(name),
-                        stdin=subprocess.DEVNULL,
-                        stdout=out,
-                        stderr=subprocess.STDOUT,
-                    ),
-                    log,
-                )
-        failures = []
-        deadline = time.monotonic() + MIGRATE_TIMEOUT
-        for name, (child, log) in runs.items():
-            try:
-                code = child.wait(timeout=max(deadline - time.monotonic(), 0.1))
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
-                code = "a timeout"
-            if code != 0:
-                failures.append(f"alembic upgrade head for {name} ended with {code}:\n{tail(log)}")
-        if failures:
-            raise StartupFailed("\n\n".join(failures))
+        def build() -> list[Process]:
+            products_port, inventory_port, gateway_port = runner.free_ports(3)
+            products = self.subgraph("products", products_port, {})
+            catalog = {"PRODUCTS_URL": products.graphql_url, "PRODUCTS_API_KEY": self.api_key}
+            inventory = self.subgraph("inventory", inventory_port, catalog)
+            inventory_url = inventory.graphql_url
+            if inventory_route is not None:
+                inventory_route.target = inventory.url
+                inventory_url = inventory_route.url + "/graphql"
+            urls = {"PRODUCTS_URL": products.graphql_url, "INVENTORY_URL": inventory_url}
+            gateway = runner.gateway(gateway_port, urls, log=self.workdir / "gateway.log")
+            # The gateway reads a static supergraph and inventory connects to products
+            # lazily, so all three can start at once.
+            self.processes = {p.name: p for p in (products, inventory, gateway)}
+            return list(self.processes.values())
+
+        runner.start(build)
+
+    def database_url(self, name: str) -> str:
+        return f"sqlite:///{self.workdir / f'{name}.db'}"
 
     def subgraph_env(self, name: str) -> dict[str, str]:
         return {
-            "DATABASE_URL": f"sqlite:///{self.workdir / f'{name}.db'}",
+            "DATABASE_URL": self.database_url(name),
             "API_KEY": self.api_key,
             "ENVIRONMENT": "development",
             "LOG_LEVEL": "INFO",
-            "NO_PROXY": no_proxy(),
             "no_proxy": no_proxy(),
         }
 
-    def _start_processes(self, node: str, inventory_route: CountingProxy | None) -> None:
-        products_port, inventory_port, gateway_port = free_ports(3)
-        python = [sys.executable, "-m", "subgraph_kit.serve", "--factory", "app.main:create_app"]
-        python += ["--host", HOST, "--no-access-log", "--port"]
-        products = Process(
-            "products",
-            [*python, str(products_port)],
-            ROOT / "subgraphs" / "products",
-            self.subgraph_env("products"),
-            self.workdir / "products.log",
-            products_port,
-            "/health/ready",
-        )
-        inventory = Process(
-            "inventory",
-            [*python, str(inventory_port)],
-            ROOT / "subgraphs" / "inventory",
-            self.subgraph_env("inventory")
-            | {"PRODUCTS_URL": products.graphql_url, "PRODUCTS_API_KEY": self.api_key},
-            self.workdir / "inventory.log",
-            inventory_port,
-            "/health/ready",
-        )
-        inventory_url = inventory.graphql_url
-        if inventory_route is not None:
-            inventory_route.target = inventory.url
-            inventory_url = inventory_route.url + "/graphql"
-        gateway = Process(
-            "gateway",
-            [node, "gateway.mjs"],
-            GATEWAY_DIR,
-            {
-                "HOST": HOST,
-                "PORT": str(gateway_port),
-                "PRODUCTS_URL": products.graphql_url,
-                "INVENTORY_URL": inventory_url,
-                "SUPERGRAPH_PATH": str(SUPERGRAPH),
-                "NO_PROXY": no_proxy(),
-            },
-            self.workdir / "gateway.log",
-            gateway_port,
-            "/health",
-        )
-        self.processes = {p.name: p for p in (products, inventory, gateway)}
-        # The gateway reads a static supergraph and inventory connects to products lazily,
-        # so all three can start at once.
-        for process in self.processes.values():
-            process.start()
-        self.wait_until_healthy()
-
-    def wait_until_healthy(self, timeout: float = START_TIMEOUT) -> None:
-        waiting = dict(self.processes)
-        deadline = time.monotonic() + timeout
-        with httpx.Client(timeout=1.0, trust_env=False) as client:
-            while waiting:
-                for name, process in list(waiting.items()):
-                    if process.healthy(client):
-                        del waiting[name]
-                if not waiting:
-                    return
-                if time.monotonic() > deadline:
-                    raise StartupFailed(f"not healthy after {timeout:.0f} s: {', '.join(waiting)}")
-                time.sleep(POLL_SECONDS)
+    def subgraph(self, name: str, port: int, env: dict[str, str]) -> Process:
+        url, log = self.database_url(name), self.workdir / f"{name}.log"
+        return runner.subgraph(name, port, url, env=self.subgraph_env(name) | env, log=log)
 
     def __getitem__(self, name: str) -> Process:
         return self.processes[name]
@@ -301,18 +109,13 @@ class Stack:
 
     def stop(self) -> None:
         """Stop every process, the gateway first, even when stopping one of them fails."""
-        errors = []
-        for process in reversed(list(self.processes.values())):
-            try:
-                process.stop()
-            except Exception as error:  # keep stopping the others
-                errors.append(f"{process.name}: {error!r}")
-        if errors:
-            raise RuntimeError("could not stop: " + "; ".join(errors))
+        runner.stop(self.processes.values())
 
     def logs(self) -> str:
         return "\n\n".join(
-            f"--- {p.name} ({p.log}):\n{tail(p.log)}" for p in self.processes.values()
+            f"--- {p.name} ({p.log}):\n{tail(p.log)}"
+            for p in self.processes.values()
+            if p.log is not None
         )
 
 

@@ -1,4 +1,4 @@
-"""`make up`'s process runner refuses, with a clear message, to start on a taken port."""
+"""`make up` (`python -m runner`) refuses, with a clear message, to start on a taken port."""
 
 import os
 import socket
@@ -16,7 +16,8 @@ def test_a_taken_port_is_named_and_nothing_starts():
         port = holder.getsockname()[1]
         env = os.environ | {"GATEWAY_PORT": str(port), "HOST": "127.0.0.1"}
         result = subprocess.run(
-            [sys.executable, str(ROOT / "scripts" / "dev.py"), "gateway"],
+            [sys.executable, "-m", "runner", "gateway"],
+            cwd=ROOT,
             env=env,
             capture_output=True,
             text=True,

@@ -4,12 +4,10 @@ drains its outbox relay and exits 0."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,8 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-PRODUCTS = ROOT / "subgraphs" / "products"
+import runner
+
 KEY = "shutdown-test-key"
 CREATE = (
     'mutation { createProduct(input: {sku: "%s", name: "Lamp", '
@@ -26,42 +24,26 @@ CREATE = (
 )
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def products(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int, Path, Path]]:
     """products on SQLite, polling its outbox only hourly so events wait for the shutdown."""
-    database, log, port = tmp_path / "products.db", tmp_path / "products.log", free_port()
-    env = os.environ | {
-        "DATABASE_URL": f"sqlite:///{database}",
-        "API_KEY": KEY,
-        "OUTBOX_POLL_SECONDS": "3600",
-    }
-    migrate = [sys.executable, "-m", "alembic", "upgrade", "head"]
-    subprocess.run(migrate, cwd=PRODUCTS, env=env, check=True, capture_output=True)
-    command = [sys.executable, "-m", "subgraph_kit.serve", "--factory", "app.main:create_app"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--timeout-graceful-shutdown", "10"]
-    with log.open("wb") as out:
-        server = subprocess.Popen(command, cwd=PRODUCTS, env=env, stdout=out, stderr=out)
+    database, log = tmp_path / "products.db", tmp_path / "products.log"
+    url = f"sqlite:///{database}"
+    runner.migrate({"products": ("products", url)}, tmp_path)
+    env = {"API_KEY": KEY, "OUTBOX_POLL_SECONDS": "3600", "SHUTDOWN_GRACE_SECONDS": "10"}
+
+    def build() -> list[runner.Process]:
+        return [runner.subgraph("products", runner.free_ports(1)[0], url, env=env, log=log)]
+
     try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=0.5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        else:
-            pytest.fail(f"products did not start:\n{log.read_text()[-2000:]}")
-        yield server, port, database, log
+        [server] = runner.start(build)
+    except runner.StartupFailed as error:
+        pytest.fail(f"products did not start: {error}\n{runner.tail(log)}")
+    assert server.popen is not None
+    try:
+        yield server.popen, server.port, database, log
     finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait(timeout=10)
+        server.stop()
 
 
 def test_sigterm_finishes_the_request_in_flight_drains_events_and_exits_0(products):

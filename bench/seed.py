@@ -1,0 +1,142 @@
+"""Seeding, through the services' public interfaces only.
+
+- The catalogs (10,000 products, and 100,000 for the deep page): the products service's own
+  use case, `create_product` of `app/application/use_cases.py`, with a unit of work of the
+  service's wiring (`build_runtime`), in `python -m bench.seed START COUNT` processes run
+  side by side from the products folder. (Through GraphQL a product costs about 4 ms instead of 1:
+  minutes more per run.) `python -m app relay` then delivers their ProductCreated events, so
+  that no benchmarked process starts with a backlog.
+- Stock: GraphQL over HTTP to the running inventory, `adjustStock` (RECEIVED) for the 1,000
+  newest products (all that the scenarios touch: each costs a call to products, so 10,000
+  would add a minute or two), and `setReorderPoint` 10 for every tenth, which gets 5 and so
+  is low on stock; 30 aliases per request (the subgraphs' limit), 8 requests at a time.
+- Product ids and the cursors 90 % deep: a walk through each catalog's `products` connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+import runner
+from runner import ROOT
+
+ALIASES, CONCURRENCY, CHUNK, STOCKED = 30, 8, 50_000, 1000  # CHUNK: products per process
+ADJECTIVES = ("Oak", "Steel", "Linen", "Copper", "Walnut", "Glass", "Stone", "Wool", "Cedar")
+NOUNS = ("lamp", "chair", "table", "shelf", "mug", "rug", "vase", "clock", "desk", "stool")
+WALK = """query Walk($after: String) {
+  products(first: 100, after: $after) { %s pageInfo { endCursor } }
+}"""
+
+
+class SeedFailed(Exception):
+    """A seeding step failed: the benchmark would not measure what it says."""
+
+
+@dataclass(frozen=True)
+class Seeded:
+    ids: list[str]  # the catalog's products, newest first (the catalog page's order)
+    deep_cursor: str  # `after` for the page 90 % down the catalog
+    large_count: int
+    large_deep_cursor: str
+
+
+def create_products(start: int, count: int) -> None:
+    """In the products folder: `count` products through the service's own use case."""
+    from app.application.use_cases import create_product
+    from app.domain.schemas import CreateProduct
+    from app.infrastructure.api.dependencies import build_runtime
+    from app.settings import get_settings
+
+    runtime = build_runtime(get_settings())
+    for i in range(start, start + count):
+        command = CreateProduct(
+            sku=f"bench-{i:06d}",
+            name=f"{ADJECTIVES[i % 9]} {NOUNS[i % 10]} {i}",
+            description=None if i % 3 == 0 else f"Benchmark product number {i}.",
+            price={"amount": Decimal(100 + i % 9900) / 100, "currency_code": "eur"},
+        )
+        create_product(command, uow=runtime.uow())
+
+
+def catalogs(sizes: dict[str, tuple[str, int]], logs: Path) -> None:
+    """Fill each catalog of `{role: (database URL, size)}`, then relay its events."""
+    folder, env = ROOT / "subgraphs" / "products", {"LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
+    seeds, relays = {}, {}
+    for role, (url, size) in sizes.items():
+        for start in range(0, size, CHUNK):
+            seed = ["-m", "bench.seed", str(start), str(min(CHUNK, size - start))]
+            seeds[f"seed-{role}-{start}"] = (folder, env | {"DATABASE_URL": url}, seed)
+        relays[f"relay-{role}"] = (folder, env | {"DATABASE_URL": url}, ["-m", "app", "relay"])
+    runner.run_python(seeds, logs)
+    runner.run_python(relays, logs)
+
+
+async def post_all(
+    client: httpx.AsyncClient, url: str, field: str, type_: str, values: list[Any]
+) -> None:
+    """`field` once per value (`$v` standing for it), ALIASES to a request and CONCURRENCY
+    requests at a time; any error or userError fails the seeding."""
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def post(batch: list[Any]) -> None:
+        names = [f"v{n}" for n in range(len(batch))]
+        fields = " ".join(
+            f"{n}: {field.replace('$v', '$' + n)} {{ userErrors {{ code }} }}" for n in names
+        )
+        query = f"mutation Seed({', '.join(f'${n}: {type_}' for n in names)}) {{ {fields} }}"
+        async with gate:
+            response = await client.post(
+                url, json={"query": query, "variables": dict(zip(names, batch, strict=True))}
+            )
+        data = (response.json() if response.status_code == 200 else {}).get("data") or {}
+        if len(data) != len(batch) or any(payload["userErrors"] for payload in data.values()):
+            raise SeedFailed(f"{url} answered {response.status_code}: {response.text[:1000]}")
+
+    await asyncio.gather(*(post(values[i : i + ALIASES]) for i in range(0, len(values), ALIASES)))
+
+
+async def walk(client: httpx.AsyncClient, url: str, count: int, ids: bool) -> tuple[list[str], str]:
+    """The ids newest first (when `ids`: all of them) and the cursor after 90 % of `count`."""
+    found, after, deep, deep_page = [], None, "", count * 9 // 1000
+    for page in range(1, -(-count // 100) + 1 if ids else deep_page + 1):
+        query = WALK % ("nodes { id }" if ids else "")
+        response = await client.post(url, json={"query": query, "variables": {"after": after}})
+        products = response.json()["data"]["products"]
+        found += [node["id"] for node in products.get("nodes", [])]
+        after = products["pageInfo"]["endCursor"]
+        deep = after if page == deep_page else deep
+    return found, deep
+
+
+async def stock_and_cursors(urls: dict[str, str], sizes: dict[str, int], api_key: str) -> Seeded:
+    """Stock the catalog through inventory; walk both catalogs for ids and cursors."""
+    async with httpx.AsyncClient(
+        headers={"X-API-Key": api_key}, timeout=60, trust_env=False
+    ) as client:
+        (ids, deep), (_, large_deep) = await asyncio.gather(
+            walk(client, urls["products"], sizes["products"], ids=True),
+            walk(client, urls["products-large"], sizes["products_large"], ids=False),
+        )
+        if len(ids) != sizes["products"]:
+            raise SeedFailed(f"products lists {len(ids)} products, not {sizes['products']}")
+        received = [
+            {"productId": pid, "delta": 5 if i % 10 == 9 else 1000 + i % 500, "reason": "RECEIVED"}
+            for i, pid in enumerate(ids[:STOCKED])
+        ]
+        await post_all(
+            client, urls["inventory"], "adjustStock(input: $v)", "AdjustStockInput!", received
+        )
+        reorder = "setReorderPoint(productId: $v, reorderPoint: 10)"
+        await post_all(client, urls["inventory"], reorder, "ID!", ids[9:STOCKED:10])
+    return Seeded(ids, deep, sizes["products_large"], large_deep)
+
+
+if __name__ == "__main__":
+    create_products(int(sys.argv[1]), int(sys.argv[2]))
