@@ -7,7 +7,21 @@ from typing import ClassVar, Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings
 
-DEFAULT_KEYS = ("", "secret")
+# Production keys: at least this long, and no spelling of the development default.
+MIN_PRODUCTION_KEY_LENGTH = 16
+DEFAULT_KEY = "secret"
+
+
+def weak_key_reason(key: str) -> str | None:
+    """Why `key` is too weak for production, or None: shorter than 16 characters, a spelling
+    of the development default, or with whitespace around it (which no client can send)."""
+    if key != key.strip():
+        return "must not start or end with whitespace"
+    if DEFAULT_KEY in key.lower():
+        return f"must not contain the development default {DEFAULT_KEY!r}"
+    if len(key) < MIN_PRODUCTION_KEY_LENGTH:
+        return f"must be at least {MIN_PRODUCTION_KEY_LENGTH} characters long"
+    return None
 
 
 def normalise_database_url(url: str) -> str:
@@ -52,11 +66,9 @@ class ServiceSettings(BaseSettings):
         return explicit if explicit is not None else self.environment != "production"
 
     @model_validator(mode="after")
-    def _refuse_default_keys_in_production(self) -> ServiceSettings:
+    def _refuse_weak_keys_in_production(self) -> ServiceSettings:
         if self.environment == "production":
             for name in self.secret_fields:
-                if getattr(self, name) in DEFAULT_KEYS:
-                    raise ValueError(
-                        f"{name.upper()} must be set to a non-default value in production"
-                    )
+                if reason := weak_key_reason(getattr(self, name)):
+                    raise ValueError(f"{name.upper()} {reason} in production")
         return self

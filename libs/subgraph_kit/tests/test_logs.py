@@ -38,8 +38,10 @@ def test_the_json_formatter_keeps_a_traceback_on_the_same_line():
 
 
 async def boom(make_app, make_client, **settings: object) -> None:
-    app = make_app(api_key="k-8f3a", **settings)
-    client = await make_client(app, **{"X-API-Key": "k-8f3a", "X-Request-ID": "trace-7"})
+    app = make_app(api_key="k-8f3a-0c41-77d2-9e1b", **settings)
+    client = await make_client(
+        app, **{"X-API-Key": "k-8f3a-0c41-77d2-9e1b", "X-Request-ID": "trace-7"}
+    )
     await client.post("/graphql", json={"query": "{ boom }"})
 
 

@@ -18,8 +18,8 @@ INTROSPECTION = {
 
 
 async def production(make_app, make_client, **settings: Any) -> Any:
-    app = make_app(environment="production", api_key="k-8f3a", **settings)
-    return await make_client(app, **{"X-API-Key": "k-8f3a"})
+    app = make_app(environment="production", api_key="k-8f3a-0c41-77d2-9e1b", **settings)
+    return await make_client(app, **{"X-API-Key": "k-8f3a-0c41-77d2-9e1b"})
 
 
 async def post(client: Any, query: str) -> dict[str, Any]:

@@ -30,14 +30,29 @@ def test_urls_that_name_a_driver_or_another_database_are_kept(url):
     assert read(database_url=url).database_url == url
 
 
-@pytest.mark.parametrize("key", ["", "secret"])
-def test_production_refuses_a_default_api_key(key):
-    with pytest.raises(ValidationError, match="API_KEY must be set to a non-default value"):
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        ("", "at least 16 characters"),
+        ("secret", "development default"),
+        ("SECRET", "development default"),
+        ("my-Secret-rotated-2026", "development default"),
+        (" k-8f3a-0c41-77d2-9e1b", "whitespace"),
+        ("k-8f3a-0c41-77d2-9e1b ", "whitespace"),
+        ("x", "at least 16 characters"),
+        ("k-8f3a-0c41-77d", "at least 16 characters"),
+    ],
+)
+def test_production_refuses_a_weak_api_key(key, reason):
+    with pytest.raises(ValidationError, match=f"API_KEY must .*{reason}"):
         read(environment="production", api_key=key)
 
 
 def test_production_starts_with_a_real_key():
-    assert read(environment="production", api_key="k-8f3a").api_key == "k-8f3a"
+    assert (
+        read(environment="production", api_key="k-8f3a-0c41-77d2-9e1b").api_key
+        == "k-8f3a-0c41-77d2-9e1b"
+    )
 
 
 def test_development_accepts_the_default_key():
@@ -49,8 +64,12 @@ def test_production_refuses_a_default_value_of_any_secret_a_service_names():
         secret_fields = ("api_key", "products_api_key")
         products_api_key: str = "secret"
 
-    with pytest.raises(ValidationError, match="PRODUCTS_API_KEY must be set"):
-        WithProductsKey(database_url="sqlite://", environment="production", api_key="k-8f3a")
+    with pytest.raises(
+        ValidationError, match="PRODUCTS_API_KEY must not contain the development default"
+    ):
+        WithProductsKey(
+            database_url="sqlite://", environment="production", api_key="k-8f3a-0c41-77d2-9e1b"
+        )
 
 
 @pytest.mark.parametrize("switch", ["introspection", "graphiql"])
@@ -66,7 +85,9 @@ def test_production_refuses_a_default_value_of_any_secret_a_service_names():
 def test_explorer_switches_are_off_in_production_unless_turned_on(
     switch, environment, explicit, enabled
 ):
-    settings = read(environment=environment, api_key="k-8f3a", **{f"enable_{switch}": explicit})
+    settings = read(
+        environment=environment, api_key="k-8f3a-0c41-77d2-9e1b", **{f"enable_{switch}": explicit}
+    )
     assert getattr(settings, f"{switch}_enabled") is enabled
 
 

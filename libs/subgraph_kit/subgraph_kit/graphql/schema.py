@@ -12,10 +12,8 @@ import strawberry
 from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
@@ -23,6 +21,7 @@ from strawberry.federation.schema import FederationAny
 from strawberry.types import ExecutionContext, Info
 
 from subgraph_kit.graphql.errors import BadUserInput, MaskUnexpectedErrors, label_request_errors
+from subgraph_kit.graphql.limits import document_limits
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
@@ -30,12 +29,9 @@ MAX_TOKENS = 3000
 MAX_REPRESENTATIONS = 1000
 
 
-# The limiters build their rule classes in __init__. Built once here, the rules are the same
-# objects on every request, so ValidationCache (keyed by the rules) actually hits.
-LIMIT_RULES = [
-    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
-    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
-]
+# One rule class, built once: the same object on every request, so ValidationCache (keyed by
+# the rules) hits. It measures depth and aliases in one pass (see limits.py).
+LIMIT_RULES = [document_limits(max_depth=MAX_DEPTH, max_aliases=MAX_ALIASES)]
 
 
 class IntrospectionPolicy(SchemaExtension):

@@ -13,7 +13,8 @@ from strawberry.federation import Schema
 from subgraph_kit.core.outbox import OutboxRelay
 from subgraph_kit.web.auth import Unauthenticated, require_api_key, unauthenticated
 from subgraph_kit.web.body_limit import BodySizeLimit
-from subgraph_kit.web.explorer import GraphiQLRouter, mount_explorers
+from subgraph_kit.web.explorer import mount_explorers
+from subgraph_kit.web.graphql_http import GraphQLHttpRouter
 from subgraph_kit.web.log_format import configure_logging
 from subgraph_kit.web.request_id import RequestId
 from subgraph_kit.web.runtime import Runtime
@@ -62,7 +63,7 @@ def create_subgraph_app(
     app.add_exception_handler(Unauthenticated, unauthenticated)
     app.include_router(routes)
     app.include_router(
-        GraphiQLRouter(
+        GraphQLHttpRouter(
             schema,
             title=title,
             example_query=example_query,

@@ -14,6 +14,18 @@ class Unauthenticated(Exception):
     """The request lacks the right `X-API-Key`."""
 
 
+def presented_key(request: Request) -> str | None:
+    """The one key a request presents, or None when it sends none or several.
+
+    HTTP says the whitespace around a header value is not part of it; servers disagree on
+    whether they strip it (uvicorn keeps trailing blanks, Node strips both), so it is stripped
+    here, and every service reads a key the same way. Two `X-API-Key` headers are refused,
+    not resolved: proxies and servers pick different ones.
+    """
+    values = request.headers.getlist("x-api-key")
+    return values[0].strip(" \t") if len(values) == 1 else None
+
+
 async def require_api_key(request: Request, runtime: RuntimeDep) -> None:
     """Refuse a GraphQL POST without the right `X-API-Key` (constant-time compare).
 
@@ -21,8 +33,8 @@ async def require_api_key(request: Request, runtime: RuntimeDep) -> None:
     """
     if request.method == "GET":
         return
-    given = request.headers.get("x-api-key", "").encode()
-    if not hmac.compare_digest(given, runtime.settings.api_key.encode()):
+    given = presented_key(request)
+    if given is None or not hmac.compare_digest(given.encode(), runtime.settings.api_key.encode()):
         raise Unauthenticated
 
 

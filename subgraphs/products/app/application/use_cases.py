@@ -52,8 +52,11 @@ def delete_product(command: DeleteProduct, *, uow: UnitOfWork) -> UUID:
 
 def get_product_by_sku(sku: str, *, uow: UnitOfWork) -> Product | None:
     """Return the product with this SKU (as the client spells it), or None."""
+    canonical = canonical_sku(sku)
+    if canonical is None:
+        return None  # no stored SKU spells it
     with uow:
-        return uow.products.get_by_sku(canonical_sku(sku))
+        return uow.products.get_by_sku(canonical)
 
 
 def get_products(product_ids: Sequence[UUID], *, uow: UnitOfWork) -> list[Product | None]:

@@ -27,20 +27,39 @@ def normalise_amount(value: Decimal) -> Decimal:
         raise ValueError("must not be negative")
     if value > MAX_AMOUNT:
         raise ValueError(f"must not exceed {MAX_AMOUNT}")
-    if value.normalize().as_tuple().exponent < -2:  # type: ignore[operator]
+    if decimal_places(value) > 2:
         raise ValueError("must have at most 2 decimal places")
     return value.quantize(CENT) + 0  # `+ 0` turns -0.00 into 0.00
 
 
-def canonical_sku(text: str) -> str:
-    """A SKU as it is stored and looked up: trimmed and upper-cased."""
-    return text.strip().upper()
+def decimal_places(value: Decimal) -> int:
+    """The decimal places `value` needs, counted exactly: trailing zeros do not count.
+
+    Not `normalize()`: it rounds to the context's 28 digits first, so 1.999…9 with 30 nines
+    would pass as 2.
+    """
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)  # finite: checked by the caller
+    significant = len(digits)
+    while exponent < 0 and significant and digits[significant - 1] == 0:
+        significant -= 1
+        exponent += 1
+    return 0 if not any(digits[:significant]) else max(-exponent, 0)
+
+
+def canonical_sku(text: str) -> str | None:
+    """A SKU as it is stored and looked up: trimmed and upper-cased; None unless ASCII.
+
+    The rule applies to what the client sent: `straße-1` upper-cases to `STRASSE-1`, which is
+    not the SKU the client wrote.
+    """
+    return text.strip().upper() if text.isascii() else None
 
 
 def normalise_sku(value: str) -> str:
     """Make a SKU canonical; refuse one outside the SKU alphabet."""
     sku = canonical_sku(value)
-    if not re.fullmatch(SKU_PATTERN, sku):
+    if sku is None or not re.fullmatch(SKU_PATTERN, sku):
         raise ValueError(
             "must be 1-64 characters of A-Z, 0-9, '.', '_' or '-', starting with a letter or digit"
         )
@@ -50,7 +69,7 @@ def normalise_sku(value: str) -> str:
 def normalise_currency(value: str) -> str:
     """Upper-case an ISO 4217 code; refuse anything but three letters."""
     code = value.strip().upper()
-    if not re.fullmatch(r"[A-Z]{3}", code):
+    if not value.isascii() or not re.fullmatch(r"[A-Z]{3}", code):
         raise ValueError("must be a three-letter ISO 4217 code")
     return code
 

@@ -167,3 +167,28 @@ async def test_sql_metacharacters_are_stored_verbatim(client):
         client, "query ($id: ID) { product(id: $id) { name description } }", id=created["id"]
     )
     assert body["data"]["product"] == {"name": name, "description": name}
+
+
+async def test_an_amount_with_thirty_digits_is_refused_not_rounded(client):
+    given = {
+        "sku": "LONG-1",
+        "name": "Long",
+        "price": {"amount": "1." + "9" * 30, "currencyCode": "EUR"},
+    }
+    payload = (await graphql(client, CREATE, input=given))["data"]["createProduct"]
+    assert payload["product"] is None
+    assert [error["code"] for error in payload["userErrors"]] == ["INVALID_INPUT"]
+    assert (await graphql(client, "{ products { totalCount } }"))["data"]["products"][
+        "totalCount"
+    ] == 0
+
+
+async def test_a_sku_that_is_not_ascii_is_refused_and_finds_nothing(client):
+    await create_product(client, sku="STRASSE-1")
+    given = {"sku": "straße-1", "name": "Street", "price": {"amount": "1", "currencyCode": "EUR"}}
+    payload = (await graphql(client, CREATE, input=given))["data"]["createProduct"]
+    assert [error["code"] for error in payload["userErrors"]] == ["INVALID_INPUT"]
+    found = await graphql(client, '{ product(sku: "straße-1") { sku } }')
+    assert found["data"]["product"] is None
+    listed = await graphql(client, '{ products(filter: {skus: ["straße-1"]}) { totalCount } }')
+    assert listed["data"]["products"]["totalCount"] == 0

@@ -63,3 +63,33 @@ def test_description_is_limited_to_five_thousand_characters():
 
 def test_largest_amount_is_accepted():
     assert command(price=price("9999999999.99")).price.amount == Decimal("9999999999.99")
+
+
+@pytest.mark.parametrize(
+    "amount",
+    ["1.999999999999999999999999999999", "0.0000000000000000000000000000001", "5E-40", "1.001"],
+)
+def test_more_than_two_decimals_is_refused_whatever_the_number_of_digits(amount: str):
+    with pytest.raises(ValidationError, match="at most 2 decimal places"):
+        command(price=price(amount))
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [("1.990000000000000000000000000000000000", "1.99"), ("0.000", "0.00"), ("7.10E-0", "7.10")],
+)
+def test_trailing_zeros_do_not_count_as_decimals(given: str, stored: str):
+    assert str(command(price=price(given)).price.amount) == stored
+
+
+@pytest.mark.parametrize("sku", ["straße-1", "\ufb01-1", "Ab-\u0131"])
+def test_a_sku_that_upper_cases_into_ascii_is_still_refused(sku: str):
+    # ß, the ligature fi and the dotless i upper-case to SS, FI and I: not what was sent.
+    with pytest.raises(ValidationError, match="must be 1-64 characters"):
+        command(sku=sku)
+
+
+@pytest.mark.parametrize("currency", ["u\u017fd", "\ufb00r"])
+def test_a_currency_that_upper_cases_into_ascii_is_refused(currency: str):
+    with pytest.raises(ValidationError, match="three-letter"):
+        command(price=price("1", currency))

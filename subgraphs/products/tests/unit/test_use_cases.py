@@ -138,3 +138,9 @@ def test_prices_keep_two_decimals():
     assert create(uow, price={"amount": "19.990", "currency_code": "usd"}).price.amount == Decimal(
         "19.99"
     )
+
+
+def test_a_sku_lookup_that_is_not_ascii_finds_nothing():
+    uow = FakeUnitOfWork()
+    create(uow, "STRASSE-1")
+    assert use_cases.get_product_by_sku("straße-1", uow=uow) is None

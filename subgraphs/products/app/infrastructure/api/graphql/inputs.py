@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -82,7 +83,7 @@ class ProductFilter:
     def to_domain(self) -> models.ProductFilter:
         return models.ProductFilter(
             ids=None if self.ids is None else tuple(filter(None, map(parse_uuid, self.ids))),
-            skus=None if self.skus is None else tuple(_sku(sku) for sku in self.skus),
+            skus=None if self.skus is None else tuple(_skus(self.skus)),
             statuses=None if self.status is None else tuple(self.status),
             search=_search(self.search),
             min_price=_price_bound(self.min_price, "minPrice", math.ceil),
@@ -90,8 +91,11 @@ class ProductFilter:
         )
 
 
-def _sku(sku: str) -> str:
-    return canonical_sku(lookup_text(sku, "skus"))
+def _skus(skus: list[str]) -> Iterator[str]:
+    # A SKU no stored one can spell (not ASCII) matches nothing.
+    for sku in skus:
+        if (canonical := canonical_sku(lookup_text(sku, "skus"))) is not None:
+            yield canonical
 
 
 def _search(text: str | None) -> str | None:
