@@ -7,7 +7,8 @@ import logging
 import sys
 
 import pytest
-from subgraph_kit.web.log_format import JsonFormatter, RequestIdFilter
+from subgraph_kit.settings import ServiceSettings
+from subgraph_kit.web.log_format import JsonFormatter, RequestIdFilter, configure_logging
 from tiny_subgraph.api import SECRET
 
 pytestmark = pytest.mark.anyio
@@ -66,3 +67,18 @@ async def test_development_logs_plain_lines_with_the_request_id(make_app, make_c
     await boom(make_app, make_client)
     (line,) = [line for line in capsys.readouterr().err.splitlines() if "app.graphql" in line]
     assert " ERROR app.graphql [trace-7] unexpected error in boom (request trace-7)" in line
+
+
+@pytest.mark.parametrize("access_log", [True, False])
+def test_uvicorns_access_log_stays_as_its_command_line_set_it(access_log):
+    access = logging.getLogger("uvicorn.access")
+    saved = access.handlers[:], access.propagate
+    # What uvicorn leaves: a handler of its own, or (--no-access-log) none and no propagation.
+    access.handlers[:] = [logging.NullHandler()] if access_log else []
+    access.propagate = False
+    try:
+        configure_logging(ServiceSettings(database_url="sqlite://"))
+        assert access.propagate is access_log
+        assert access.handlers == []
+    finally:
+        access.handlers[:], access.propagate = saved

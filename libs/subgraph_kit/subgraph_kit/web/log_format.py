@@ -46,5 +46,8 @@ def configure_logging(settings: ServiceSettings) -> None:
     logging.basicConfig(level=settings.log_level.upper(), handlers=[handler], force=True)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         uvicorn_logger = logging.getLogger(name)
+        # `--no-access-log` leaves uvicorn.access with no handler and no propagation: keep it
+        # off, or every request would write a line (and cost its CPU) anyway.
+        enabled = uvicorn_logger.propagate or bool(uvicorn_logger.handlers)
         uvicorn_logger.handlers.clear()
-        uvicorn_logger.propagate = True
+        uvicorn_logger.propagate = enabled
