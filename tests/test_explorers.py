@@ -5,8 +5,12 @@ gateway's GET /, Swagger UI on each subgraph's /docs, all from vendored files.
   byte; the pages name no other host; the gateway serves the files and nothing else.
 - In headless Chromium (Debian's `chromium`, driven by Playwright's Python package; no
   browser download), against real processes (tests/stack.py) with host names resolving to
-  nothing but this machine: every request a page makes goes to 127.0.0.1; GraphiQL runs its
-  example query once the API key is typed into its Headers pane; /docs lists the operations.
+  nothing but this machine: every request a page makes goes to 127.0.0.1, and none is refused
+  (a status other than 2xx/304, or a GraphQL answer with an UNAUTHENTICATED error). GraphiQL
+  opens ready: its first schema request carries the key its Headers tab shows, its Docs pane
+  lists the Query type's fields and the query editor completes field names; it runs its
+  example query with the key typed into the Headers tab. /docs lists the operations. The stack
+  runs with the development key, the one the Headers tab opens with, as `make up` does.
 
 Screenshots go to a temporary folder (printed at the end; EXPLORER_ARTIFACTS_DIR chooses
 it), and with UPDATE_SCREENSHOTS=1 the README's ones to docs/screenshots/ as well. Without
@@ -57,6 +61,8 @@ URL_IN_PAGE = re.compile(r"""(?:src|href)\s*=\s*["']([^"']*)["']""")
 EDITOR_VALUE = "element => element.CodeMirror.getValue()"
 HEADERS_EDITOR = ".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror"
 RESULT_EDITOR = ".result-window .CodeMirror"
+QUERY_EDITOR = ".graphiql-query-editor .CodeMirror"
+DOCS = ".graphiql-doc-explorer"
 RESULT_HOLDS = """([selector, text]) => {
   const editor = document.querySelector(selector);
   return Boolean(editor && editor.CodeMirror.getValue().includes(text));
@@ -82,6 +88,16 @@ mutation Reorder($id: ID!, $point: Int!) {
 
 
 # -- without a browser ------------------------------------------------------------------------
+
+
+# The key GraphiQL's Headers tab opens with: API_KEY's development default, which `make up`
+# runs with (test_subgraph_pages_load_only_files_of_their_own checks the pages show it).
+DEVELOPMENT_KEY = "secret"
+QUERY_FIELDS = {  # some of each graph's Query fields, which the Docs pane must list
+    "products": {"product", "products", "_service"},
+    "inventory": {"stockLevel", "stockLevels", "_service"},
+    "supergraph": {"product", "products", "stockLevel", "stockLevels"},
+}
 
 
 def test_vendored_files_are_the_pinned_packages() -> None:
@@ -157,11 +173,18 @@ def test_subgraph_pages_load_only_files_of_their_own() -> None:
         assert config is not None
         settings = json.loads(config[1])
         assert settings["query"].endswith(example)
-        assert json.loads(settings["headers"]) == {"X-API-Key": "secret"}
+        assert json.loads(settings["headers"]) == {"X-API-Key": DEVELOPMENT_KEY}
         assert len(pages) == 9  # 6 for GraphiQL, 3 for Swagger UI
         for url, response in pages.items():
             assert url.startswith(f"{root_path}/explorer-assets/"), url
             assert response.status_code == 200, url
+
+
+@pytest.fixture(scope="module")
+def api_key() -> str:
+    """This module's stack accepts the key the explorers open with (not a fresh one), so a
+    page that loses that key on the way, or sends none, is refused and caught."""
+    return DEVELOPMENT_KEY
 
 
 @pytest.fixture(scope="module")
@@ -278,10 +301,62 @@ def artifacts(
 
 @dataclass
 class PageLog:
-    """Everything one page asked for, and what went wrong while it ran."""
+    """Everything one page asked for, what it got back, and what went wrong while it ran."""
 
     requests: list[str] = field(default_factory=list)
+    responses: list[Any] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+
+    def graphql(self) -> list[dict[str, Any]]:
+        """The GraphQL requests (POSTs) the page made and their answers, in order."""
+        exchanges = []
+        for response in self.responses:
+            request = response.request
+            if request.method != "POST":
+                continue
+            try:
+                sent = json.loads(request.post_data or "")
+            except ValueError:
+                sent = {}
+            try:
+                answer = response.json()
+            except Exception:  # not JSON, or no body
+                answer = None
+            errors = answer.get("errors") if isinstance(answer, dict) else None
+            exchanges.append(
+                {
+                    "url": response.url,
+                    "operation": sent.get("operationName") if isinstance(sent, dict) else None,
+                    "key": request.headers.get("x-api-key"),
+                    "status": response.status,
+                    "codes": [
+                        (error.get("extensions") or {}).get("code")
+                        for error in errors or []
+                        if isinstance(error, dict)
+                    ],
+                }
+            )
+        return exchanges
+
+    def refused(self) -> list[str]:
+        """Every answer that is not a success: a status other than 2xx or 304, or a GraphQL
+        result with an UNAUTHENTICATED error."""
+        refused = [
+            f"{r.status} for {r.request.method} {r.url} "
+            f"(X-API-Key: {r.request.headers.get('x-api-key')!r})"
+            for r in self.responses
+            if not (200 <= r.status < 300 or r.status == 304)
+        ]
+        refused += [
+            f"UNAUTHENTICATED for {e['operation'] or 'a request'} to {e['url']} "
+            f"(X-API-Key: {e['key']!r})"
+            for e in self.graphql()
+            if "UNAUTHENTICATED" in e["codes"]
+        ]
+        return refused
+
+    def schema_requests(self) -> list[dict[str, Any]]:
+        return [e for e in self.graphql() if e["operation"] == "IntrospectionQuery"]
 
     def off_machine(self) -> list[str]:
         return [
@@ -295,6 +370,7 @@ class PageLog:
         assert self.requests, "the page made no request"
         assert self.off_machine() == [], "requests left the machine"
         assert self.problems == []
+        assert self.refused() == [], "requests were refused"
 
 
 @contextlib.contextmanager
@@ -310,15 +386,10 @@ def open_page(browser: Any, url: str) -> Iterator[tuple[Any, PageLog]]:
         if message.type == "error" and "Content Security Policy" in message.text:
             log.problems.append(f"console: {message.text}")
 
-    def on_response(response: Any) -> None:
-        # GraphQL answers 401 to the default key; anything else must load.
-        if response.status >= 400 and urlsplit(response.url).path not in ("/graphql", "/"):
-            log.problems.append(f"{response.status} for {response.url}")
-
     page.on("console", on_console)
     page.on("pageerror", lambda error: log.problems.append(f"page error: {error}"))
     page.on("requestfailed", lambda request: log.problems.append(f"failed: {request.url}"))
-    page.on("response", on_response)
+    page.on("response", lambda response: log.responses.append(response))  # see refused()
     try:
         page.goto(url)
         yield page, log
@@ -338,18 +409,82 @@ def wait_for_result(page: Any, text: str) -> None:
     page.wait_for_function(RESULT_HOLDS, arg=[RESULT_EDITOR, text])
 
 
-def run_with_key(page: Any, api_key: str) -> dict[str, Any]:
-    """Type the key into GraphiQL's Headers pane, run the query, return the result's JSON."""
+def playwright_timeout() -> type[Exception]:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout  # present: see browser()
+
+    return PlaywrightTimeout
+
+
+def shown_headers(page: Any) -> dict[str, Any]:
+    """What GraphiQL's Headers tab holds (the bottom pane opens on it)."""
+    text = page.locator(HEADERS_EDITOR).evaluate(EDITOR_VALUE)
+    return json.loads(text)
+
+
+def docs_query_fields(page: Any) -> list[str]:
+    """Open the Docs pane, go to the Query type, return the fields it lists; close the pane.
+    A Docs pane without a schema ("Error fetching schema", or nothing) fails here."""
+    page.get_by_role("button", name="Show Documentation Explorer").click()
+    docs = page.locator(DOCS)
+    query_type = docs.get_by_role("link", name="Query", exact=True)
+    error = docs.locator(".graphiql-doc-explorer-error")
+    with contextlib.suppress(playwright_timeout()):
+        query_type.or_(error).first.wait_for()
+    if not query_type.count():
+        shown = " ".join(docs.inner_text().split()) if docs.count() else "no Docs pane"
+        pytest.fail(f"the Docs pane lists no Query type; it shows: {shown!r}", pytrace=False)
+    query_type.click()
+    fields = docs.locator(".graphiql-doc-explorer-field-name")
+    fields.first.wait_for()
+    names = fields.all_inner_texts()
+    page.get_by_role("button", name="Hide Documentation Explorer").click()
+    return names
+
+
+def completions(page: Any, text: str) -> list[str]:
+    """Replace the query editor's text with `text`; return the names autocomplete offers."""
+    page.locator(QUERY_EDITOR).click()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Backspace")
+    page.keyboard.type(text)
+    hints = page.locator(".CodeMirror-hints .CodeMirror-hint")
+    try:
+        hints.first.wait_for()
+    except playwright_timeout():
+        pytest.fail(f"autocomplete offers nothing for {text!r}", pytrace=False)
+    offered = hints.all_inner_texts()
+    page.keyboard.press("Escape")
+    return offered
+
+
+def assert_opens_ready(page: Any, log: PageLog, graph: str, api_key: str) -> None:
+    """GraphiQL opened with the key in its Headers tab, fetched the schema with that key and
+    no refusal, and its Docs pane lists the Query type's fields."""
+    assert shown_headers(page) == {"X-API-Key": api_key}
+    fields = docs_query_fields(page)
+    assert QUERY_FIELDS[graph] <= set(fields), fields
+    schema_requests = log.schema_requests()
+    assert schema_requests, "GraphiQL asked for no schema"
+    assert schema_requests[0]["key"] == api_key, (
+        "the first schema request did not carry the key the Headers tab shows",
+        schema_requests[0],
+    )
+    assert log.refused() == [], "requests were refused"
+
+
+def run_with_key(page: Any, api_key: str, expect: str = '"data"') -> dict[str, Any]:
+    """Type the key into GraphiQL's Headers pane, run the query, return the result's JSON
+    (once it holds `expect`)."""
     page.get_by_role("button", name="Headers", exact=True).click()
     headers = page.locator(HEADERS_EDITOR)
-    assert json.loads(headers.evaluate(EDITOR_VALUE)) == {"X-API-Key": "secret"}
+    assert json.loads(headers.evaluate(EDITOR_VALUE)) == {"X-API-Key": DEVELOPMENT_KEY}
     headers.click()
     page.keyboard.press("Control+A")
     page.keyboard.press("Backspace")
     page.keyboard.type(json.dumps({"X-API-Key": api_key}))
     assert json.loads(headers.evaluate(EDITOR_VALUE)) == {"X-API-Key": api_key}
     page.get_by_role("button", name="Execute query (Ctrl-Enter)").click()
-    wait_for_result(page, '"data"')
+    wait_for_result(page, expect)
     return json.loads(page.locator(RESULT_EDITOR).evaluate(EDITOR_VALUE))
 
 
@@ -364,16 +499,31 @@ def test_a_page_that_needs_a_cdn_is_caught(browser: Any) -> None:
             log.check()
 
 
+def test_a_refused_request_is_caught(browser: Any, stack: Stack) -> None:
+    """The check can fail: a query sent with a wrong key in the Headers tab carries that key,
+    is refused, and the log names it."""
+    with open_page(browser, stack["products"].graphql_url) as (page, log):
+        result = run_with_key(page, "not-the-key", expect="UNAUTHENTICATED")
+        assert result["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        sent = [e for e in log.graphql() if e["key"] == "not-the-key"]
+        assert [(e["status"], e["codes"]) for e in sent] == [(401, ["UNAUTHENTICATED"])]
+        # Named twice: for its status and for its GraphQL error.
+        assert len([r for r in log.refused() if "'not-the-key'" in r]) == 2, log.refused()
+        with pytest.raises(AssertionError, match="refused"):
+            log.check()
+
+
 @pytest.mark.parametrize("name", ["products", "inventory"])
-def test_subgraph_graphiql_runs_its_example_query(
+def test_subgraph_graphiql_opens_ready_and_runs_its_example_query(
     browser: Any, stack: Stack, api_key: str, artifacts: Path, name: str
 ) -> None:
     with open_page(browser, stack[name].graphql_url) as (page, log):
         assert page.title() == f"{name} · GraphiQL"
-        # The page's default key is not this stack's: GraphiQL's schema fetch shows the 401.
-        wait_for_result(page, "UNAUTHENTICATED")
+        assert_opens_ready(page, log, name, api_key)
         result = run_with_key(page, api_key)
         screenshot(page, artifacts, f"graphiql-{name}.png")
+        field = "products" if name == "products" else "stockLevels"
+        assert field in completions(page, "{ " + field[:4])
         log.check()
     assert "errors" not in result
     if name == "products":
@@ -387,13 +537,15 @@ def test_subgraph_graphiql_runs_its_example_query(
         ]
 
 
-def test_supergraph_graphiql_runs_a_federated_query(
+def test_supergraph_graphiql_opens_ready_and_runs_a_federated_query(
     browser: Any, stack: Stack, api_key: str, artifacts: Path
 ) -> None:
     with open_page(browser, stack.gateway_url) as (page, log):
         assert page.title() == "supergraph · GraphiQL"
+        assert_opens_ready(page, log, "supergraph", api_key)
         result = run_with_key(page, api_key)
         screenshot(page, artifacts, "graphiql-supergraph.png")
+        assert "stockLevels" in completions(page, "{ stock")
         log.check()
     assert "errors" not in result
     nodes = {node["sku"]: node for node in result["data"]["products"]["nodes"]}
