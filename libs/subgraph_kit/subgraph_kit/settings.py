@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Production keys: at least this long, and no spelling of the development default.
 MIN_PRODUCTION_KEY_LENGTH = 16
@@ -33,7 +33,15 @@ def normalise_database_url(url: str) -> str:
 
 
 class ServiceSettings(BaseSettings):
-    """The environment variables of one subgraph; read once, in `get_settings`."""
+    """The environment variables of one subgraph; read once, in `get_settings`.
+
+    These classes hold the one default of each variable: `make up`, docker compose and the
+    images pass variables through without restating defaults. An empty value (`NAME=` in
+    .env, `-e NAME=`, `${NAME:-}` in a compose file) means the default, as if unset, for
+    every setting: "" is no valid value of any of them.
+    """
+
+    model_config = SettingsConfigDict(env_ignore_empty=True)
 
     # Keys that may not keep a default value when ENVIRONMENT=production.
     secret_fields: ClassVar[tuple[str, ...]] = ("api_key",)
@@ -43,6 +51,8 @@ class ServiceSettings(BaseSettings):
     database_url: str
     db_pool_size: int = Field(default=10, ge=1)
     statement_timeout_ms: int = Field(default=5000, ge=0)
+    # Every request answers within this (a TIMEOUT error past it); above the statement timeout.
+    request_timeout_seconds: float = Field(default=10.0, gt=0)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     log_level: str = "INFO"

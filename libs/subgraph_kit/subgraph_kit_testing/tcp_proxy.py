@@ -13,12 +13,21 @@ class TcpProxy:
 
     `cut("refuse")`: existing connections are reset and new ones refused (the server is down);
     `cut("blackhole")`: existing connections are reset, new ones accepted but never answered
-    (the server is unreachable). `restore()` forwards again on the same port.
+    (the server is unreachable); `cut("drop")`: nothing is forwarded either way, on open and new
+    connections alike, and nothing is reset (the network drops every packet). `restore()`
+    forwards again on the same port; after a drop it first delivers what was held back, as TCP
+    retransmits it once the network is back.
+
+    Unlike a real network, the proxy's own kernel still acknowledges what it is sent during a
+    drop, so the client's TCP keepalives and `TCP_USER_TIMEOUT` never fire through it.
     """
 
     def __init__(self, target: tuple[str, int]) -> None:
         self.target = target
         self.mode = "forward"
+        self.flowing = threading.Event()  # cleared while packets are dropped
+        self.flowing.set()
+        self.closed = False
         self.sockets: set[socket.socket] = set()
         self.lock = threading.Lock()
         self.listener = self._listen(0)
@@ -43,10 +52,13 @@ class TcpProxy:
                 return  # the listener was closed
             with self.lock:
                 self.sockets.add(client)
-            if self.mode == "forward":
+            if self.mode in ("forward", "drop"):
                 threading.Thread(target=self._forward, args=(client,), daemon=True).start()
 
     def _forward(self, client: socket.socket) -> None:
+        self.flowing.wait()  # a connection made during a drop reaches the server after it
+        if self.closed:
+            return
         try:
             upstream = socket.create_connection(self.target, timeout=5)
         except OSError:
@@ -61,6 +73,7 @@ class TcpProxy:
     def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while data := source.recv(65536):
+                self.flowing.wait()  # held, not lost: TCP delivers it once the network is back
                 sink.sendall(data)
         except OSError:
             pass
@@ -87,17 +100,27 @@ class TcpProxy:
         self.listener.close()
 
     def cut(self, mode: str = "refuse") -> None:
+        """Fake an outage: "refuse", "blackhole" or "drop" (see the class)."""
+        if mode not in ("refuse", "blackhole", "drop"):
+            raise ValueError(f"unknown outage {mode!r}")
         self.mode = mode
+        if mode == "drop":
+            self.flowing.clear()
+            return
         if mode == "refuse":
             self._stop_listening()
         self._reset_all()
 
     def restore(self) -> None:
+        """Forward again, on the same port."""
         if self.mode == "refuse":
             self.listener = self._listen(self.port)
             self._serve()
         self.mode = "forward"
+        self.flowing.set()
 
     def close(self) -> None:
+        self.closed = True
         self._stop_listening()
         self._reset_all()
+        self.flowing.set()  # wakes the threads a drop holds; their sockets are closed

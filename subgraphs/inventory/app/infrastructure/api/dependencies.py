@@ -3,6 +3,7 @@ the per-request GraphQL context."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
@@ -12,6 +13,7 @@ import anyio
 import anyio.from_thread
 from fastapi import Depends
 from strawberry.fastapi import BaseContext
+from subgraph_kit.core.unit_of_work import DeadlineExceeded
 from subgraph_kit.graphql.loaders import Run
 from subgraph_kit.web.runtime import Runtime, get_runtime
 
@@ -31,7 +33,8 @@ class InventoryRuntime(Runtime):
     the products deadline. So writes run on worker threads of their own (`write_limiter`, as
     many as requests to products may be in flight): a slow products holds those threads, never
     the ones reads run on (`limiter`). While a write's transaction is open it also holds one of
-    the reads' slots, so no more transactions are open than the pool has connections.
+    the reads' slots, so no more transactions are open than the pool has connections. Writes
+    answer by the request's deadline too, and commit nothing after it.
     """
 
     def __init__(self, settings: Settings, catalog: CatalogClient | None = None) -> None:
@@ -58,23 +61,29 @@ class InventoryRuntime(Runtime):
         catalog runs on the writes' threads."""
         if "catalog" not in ports:
             return await super().run(use_case, *args, limiter=limiter, **ports)
-        uow = HoldingDatabaseSlot(self.uow(), slots=self.limiter)
-        call = partial(use_case, *args, uow=uow, **ports)
-        return await anyio.to_thread.run_sync(call, limiter=limiter or self.write_limiter)
+        deadline = self.deadline()
+        uow = self.uow(deadline=self.commit_deadline(deadline))
+        call = partial(use_case, *args, uow=HoldingDatabaseSlot(uow, slots=self.limiter), **ports)
+        return await self.in_thread(call, deadline=deadline, limiter=limiter or self.write_limiter)
 
 
 class HoldingDatabaseSlot(UnitOfWork):
-    """A unit of work, run from a worker thread, that holds one of `slots` while it is open."""
+    """A unit of work, run from a worker thread, that holds one of `slots` while it is open.
+
+    It waits for a slot until the deadline of `uow` at most: a write whose request has been
+    answered gives up (DeadlineExceeded) instead of queueing behind the ones the outage holds.
+    """
 
     def __init__(self, uow: UnitOfWork, *, slots: anyio.CapacityLimiter) -> None:
         self.uow = uow
         self.slots = slots
+        self.deadline = uow.deadline
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.uow, name)  # the repositories and the outbox, once open
 
     def __enter__(self) -> HoldingDatabaseSlot:
-        anyio.from_thread.run(self.slots.acquire_on_behalf_of, self)
+        anyio.from_thread.run(self._acquire_slot)
         try:
             self.uow.__enter__()
         except BaseException:
@@ -87,6 +96,13 @@ class HoldingDatabaseSlot(UnitOfWork):
             self.uow.__exit__(*args)
         finally:
             anyio.from_thread.run_sync(self.slots.release_on_behalf_of, self)
+
+    async def _acquire_slot(self) -> None:
+        waiting = None if self.deadline is None else self.deadline - time.monotonic()
+        with anyio.move_on_after(waiting) as scope:
+            await self.slots.acquire_on_behalf_of(self)
+        if scope.cancelled_caught:
+            raise DeadlineExceeded("no database slot came free before the deadline")
 
     def commit(self) -> None:
         self.uow.commit()

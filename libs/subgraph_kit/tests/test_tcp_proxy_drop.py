@@ -1,0 +1,77 @@
+"""The proxy's dropping cut: silent both ways, nothing reset, everything delivered on restore."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+from subgraph_kit_testing.tcp_proxy import TcpProxy
+
+
+def echo(connection: socket.socket) -> None:
+    with connection, contextlib.suppress(OSError):
+        while data := connection.recv(1024):
+            connection.sendall(data)
+
+
+@pytest.fixture
+def proxy() -> Iterator[TcpProxy]:
+    """A proxy in front of an echo server."""
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                threading.Thread(target=echo, args=(server.accept()[0],), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    proxy = TcpProxy(server.getsockname())
+    yield proxy
+    proxy.close()
+    server.shutdown(socket.SHUT_RDWR)
+    server.close()
+
+
+def connect(port: int, timeout: float = 1) -> socket.socket:
+    return socket.create_connection(("127.0.0.1", port), timeout=timeout)
+
+
+def test_a_dropping_cut_silences_open_connections_without_resetting_them(proxy):
+    with connect(proxy.port, timeout=0.3) as sock:
+        sock.sendall(b"before")
+        assert sock.recv(1024) == b"before"
+        proxy.cut("drop")
+        sock.sendall(b"during")
+        with pytest.raises(TimeoutError):
+            sock.recv(1024)
+
+
+def test_a_dropping_cut_accepts_new_connections_and_never_answers(proxy):
+    proxy.cut("drop")
+    with connect(proxy.port, timeout=0.3) as sock:
+        sock.sendall(b"ping")
+        with pytest.raises(TimeoutError):
+            sock.recv(1024)
+
+
+def test_a_restore_after_a_drop_delivers_what_was_held_back_on_old_and_new_connections(proxy):
+    with connect(proxy.port) as old:
+        old.sendall(b"x")
+        assert old.recv(1024) == b"x"
+        proxy.cut("drop")
+        old.sendall(b"held")
+        with connect(proxy.port) as new:
+            new.sendall(b"queued")
+            proxy.restore()
+            assert new.recv(1024) == b"queued"
+        assert old.recv(1024) == b"held"
+        old.sendall(b"again")
+        assert old.recv(1024) == b"again"
+
+
+def test_an_unknown_outage_is_refused(proxy):
+    with pytest.raises(ValueError, match="unknown outage"):
+        proxy.cut("flaky")
