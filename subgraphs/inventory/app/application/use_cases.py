@@ -37,14 +37,16 @@ def adjust_stock(command: AdjustStock, *, uow: UnitOfWork, catalog: ProductCatal
 
 
 def set_stock(command: SetStock, *, uow: UnitOfWork, catalog: ProductCatalog) -> StockLevel:
-    """Set on hand to a counted value, optionally only if the level is at `expected_version`."""
+    """Set on hand to a counted value, optionally only if the level is at `expected_version`;
+    setting the value it has changes nothing (a product never stocked has 0)."""
     return _idempotent_write(command, _set, uow=uow, catalog=catalog)
 
 
 def set_reorder_point(
     command: SetReorderPoint, *, uow: UnitOfWork, catalog: ProductCatalog
 ) -> StockLevel:
-    """Change the level at or below which a product counts as low on stock."""
+    """Change the level at or below which a product counts as low on stock; setting the one
+    it has changes nothing (no version bump, no event; a product never stocked has 0)."""
     require_product(command.product_id, catalog=catalog)
     with uow:
         now = uow.now()
@@ -111,7 +113,7 @@ def _adjust(command: AdjustStock, *, uow: UnitOfWork, now: datetime) -> StockCha
 def _set(command: SetStock, *, uow: UnitOfWork, now: datetime) -> StockChange:
     locked = uow.stock.lock(command.product_id, now=now)
     if not rules.changes_on_hand(locked.after, command):
-        return locked  # nothing to record, but the level is tracked from now on
+        return uow.stock.release(locked)  # it already has that value: it stays as it was
     change = uow.stock.set_on_hand(locked, command.on_hand, now=now)
     if change is None:
         raise rules.version_moved(locked.after)

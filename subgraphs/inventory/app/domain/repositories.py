@@ -21,7 +21,9 @@ from app.domain.models import (
 
 class StockRepository(abc.ABC):
     """Stock levels. Each write starts tracking the product (at zero) if it is not tracked yet,
-    and returns a `StockChange`: the level as the write found it and as it left it."""
+    and returns a `StockChange`: the level as the write found it and as it left it. A write
+    that changes nothing leaves the level as it found it: no version bump, and a product it
+    found untracked stays untracked (`before == after`)."""
 
     @abc.abstractmethod
     def get(self, product_id: UUID) -> StockLevel | None:
@@ -44,6 +46,10 @@ class StockRepository(abc.ABC):
         """Lock the level until the transaction ends; `after` is it as locked, and current."""
 
     @abc.abstractmethod
+    def release(self, locked: StockChange) -> StockChange:
+        """End a write that changes nothing after `lock`: leave the level as `lock` found it."""
+
+    @abc.abstractmethod
     def add_to_on_hand(self, product_id: UUID, delta: int, *, now: datetime) -> StockChange | None:
         """Atomically add `delta`; None (and no change) when the result would leave 0..MAX."""
 
@@ -57,7 +63,7 @@ class StockRepository(abc.ABC):
     def set_reorder_point(
         self, product_id: UUID, reorder_point: int, *, now: datetime
     ) -> StockChange:
-        """Set the reorder point."""
+        """Set the reorder point; a level that already has it is left as found."""
 
 
 class MovementRepository(abc.ABC):

@@ -19,8 +19,6 @@ from gql.client import AsyncClientSession
 from gql.transport.exceptions import TransportConnectionFailed, TransportError
 from gql.transport.httpx import HTTPXAsyncTransport
 from graphql import parse
-from purgatory import AsyncCircuitBreakerFactory
-from purgatory.domain.model import OpenedState
 from tenacity import (
     AsyncRetrying,
     retry_if_exception,
@@ -31,6 +29,7 @@ from tenacity import (
 from app.domain.errors import ProductsUnavailable
 from app.domain.models import CatalogProduct, ProductStatus
 from app.domain.repositories import ProductCatalog
+from app.infrastructure.circuit_breaker import CircuitBreaker, CircuitOpen
 from app.settings import Settings
 
 logger = logging.getLogger("app.products_client")
@@ -84,9 +83,10 @@ class CatalogClient(ProductCatalog):
 class GqlProductCatalog(CatalogClient):
     """One pooled client per process: `await connect()` at start-up, `await close()` at shutdown.
 
-    A circuit breaker sits in front of every call: after `products_breaker_failures`
-    consecutive failures it opens, and calls fail at once for `products_breaker_reset_seconds`;
-    then one call is let through (half-open), and its outcome closes or reopens the circuit.
+    A circuit breaker sits in front of every lookup: after `products_breaker_failures`
+    failures in a row it opens, and lookups fail at once for `products_breaker_reset_seconds`;
+    then one lookup is let through (half-open), and its outcome closes or reopens the circuit.
+    Readiness pings go around it (see `ping`).
     """
 
     def __init__(self, settings: Settings) -> None:
@@ -110,9 +110,9 @@ class GqlProductCatalog(CatalogClient):
         )
         self.client = Client(transport=transport, fetch_schema_from_transport=False)
         self.session: AsyncClientSession | None = None
-        self.breakers = AsyncCircuitBreakerFactory(
-            default_threshold=settings.products_breaker_failures,
-            default_ttl=settings.products_breaker_reset_seconds,
+        self.breaker = CircuitBreaker(
+            failures=settings.products_breaker_failures,
+            reset_seconds=settings.products_breaker_reset_seconds,
         )
 
     async def connect(self) -> None:
@@ -140,28 +140,46 @@ class GqlProductCatalog(CatalogClient):
             raise self._unavailable(error) from None
 
     async def ping(self) -> bool:
-        """Tell whether products answers a query with our key."""
+        """Tell whether products answers a query with our key now: one try, around the breaker.
+
+        Readiness must see products back as soon as it is, not when the circuit next lets a
+        call through; and its pings are no lookups, so they must not open the circuit either.
+        """
         try:
-            await self._execute(GraphQLRequest(PING_QUERY))
+            await self._ask(self._connected(), GraphQLRequest(PING_QUERY), attempts=1)
         except ProductsUnavailable:
             return False
         return True
 
     async def _execute(self, request: GraphQLRequest) -> dict[str, Any]:
+        session = self._connected()
+        try:
+            with self.breaker.call():
+                return await self._ask(session, request, attempts=self.attempts)
+        except CircuitOpen as refusal:
+            # No call was made: say so, rather than that products did not answer.
+            raise ProductsUnavailable(
+                f"{refusal}; nothing was written.", field=("productId",)
+            ) from None
+
+    def _connected(self) -> AsyncClientSession:
         if self.session is None:
             raise ProductsUnavailable("The products client is not connected.")
-        session = self.session
+        return self.session
+
+    async def _ask(
+        self, session: AsyncClientSession, request: GraphQLRequest, *, attempts: int
+    ) -> dict[str, Any]:
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.attempts),
+            stop=stop_after_attempt(attempts),
             wait=wait_random_exponential(multiplier=0.1, max=0.5),
             retry=retry_if_exception(is_transient),
             reraise=True,
         )
         try:
-            async with await self.breakers.get_breaker("products"):
-                with anyio.fail_after(self.deadline):
-                    return await retrying(session.execute, request)
-        except (TimeoutError, TransportError, OpenedState) as error:
+            with anyio.fail_after(self.deadline):
+                return await retrying(session.execute, request)
+        except (TimeoutError, TransportError) as error:
             raise self._unavailable(error) from None
 
     @staticmethod

@@ -1,11 +1,12 @@
 """The inventory app over a migrated database (SQLite always, Postgres when reachable), with
-the products subgraph as a fake.
+the products subgraph as a fake; and a products subgraph that misbehaves on demand.
 
 `database_url`, `client`, `statements` and `is_postgres` come from the kit's pytest plugin.
 """
 
 from __future__ import annotations
 
+import http.server
 import uuid
 from collections.abc import Iterator
 
@@ -17,6 +18,7 @@ from subgraph_kit_testing.http import API_KEY
 from app.infrastructure.db.models import Base
 from app.main import create_app
 from app.settings import Settings
+from tests.integration.misbehaving_products import misbehaving_products
 from tests.unit.fakes import FakeCatalog
 
 
@@ -44,3 +46,11 @@ def app(settings: Settings, catalog: FakeCatalog) -> Iterator[FastAPI]:
 def product(catalog: FakeCatalog) -> str:
     """A product id the (fake) catalog knows."""
     return str(catalog.add(uuid.uuid4()))
+
+
+@pytest.fixture
+def misbehaving() -> Iterator[http.server.ThreadingHTTPServer]:
+    """A products subgraph answering as the test sets it (`status`, `body`, `delay`,
+    `resets`), counting the requests it gets (`hits`)."""
+    with misbehaving_products() as server:
+        yield server

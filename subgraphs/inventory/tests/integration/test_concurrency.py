@@ -6,7 +6,7 @@ import random
 import pytest
 import sqlalchemy as sa
 
-from tests.integration.helpers import adjust, set_stock
+from tests.integration.helpers import adjust, graphql, set_stock
 
 pytestmark = pytest.mark.anyio
 
@@ -93,3 +93,23 @@ async def test_a_key_whose_request_was_refused_can_be_used_again(client, app, pr
     await adjust(client, product, 2)
     applied = await adjust(client, product, -1, idempotencyKey="order-3")
     assert applied["stockLevel"]["onHand"] == 1
+
+
+NO_OP = """mutation ($id: ID!) {
+  setReorderPoint(productId: $id, reorderPoint: 0) { stockLevel { onHand } userErrors { code } }
+}"""
+
+
+async def test_writes_that_change_nothing_among_concurrent_adjustments_lose_none(
+    client, app, product
+):
+    # Each no-op takes back the row it tracked the product with; writers waiting on it go on.
+    async def no_op() -> dict:
+        return (await graphql(client, NO_OP, id=product))["data"]["setReorderPoint"]
+
+    writes = [adjust(client, product, 1) for _ in range(20)] + [no_op() for _ in range(20)]
+    random.Random(7).shuffle(writes)
+    results = await asyncio.gather(*writes)
+    assert all(result["userErrors"] == [] for result in results), results
+    assert await on_hand(client, product) == 20
+    assert movements_of(app, product) == [1] * 20

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import http.server
 import os
 import socket
-import struct
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -21,13 +17,11 @@ import pytest
 
 from app.domain.errors import ProductsUnavailable
 from app.domain.models import ProductStatus
-from app.infrastructure.products_client import GqlProductCatalog
-from app.settings import Settings
+from tests.integration.misbehaving_products import ABSENT, PRODUCTS_KEY, catalog_for, url_of
 
 pytestmark = pytest.mark.anyio
 
 PRODUCTS_ROOT = Path(__file__).resolve().parents[3] / "products"
-PRODUCTS_KEY = "products-test-key"
 DEADLINE_SECONDS = 3.5
 
 
@@ -98,12 +92,6 @@ def create_product(products_url: str) -> str:
     return body["data"]["createProduct"]["product"]["id"]
 
 
-async def catalog_for(url: str, key: str = PRODUCTS_KEY, **settings: float) -> GqlProductCatalog:
-    catalog = GqlProductCatalog(Settings(products_url=url, products_api_key=key, **settings))
-    await catalog.connect()
-    return catalog
-
-
 async def test_a_product_that_exists_is_found_with_its_details(products_url):
     product_id = create_product(products_url)
     catalog = await catalog_for(products_url)
@@ -143,48 +131,6 @@ async def test_a_rejected_key_is_unavailable_not_absent(products_url):
         await catalog.close()
 
 
-class Misbehaving(http.server.BaseHTTPRequestHandler):
-    """Answers every POST with the status (and delay) set on the server."""
-
-    def do_POST(self) -> None:
-        self.server.hits += 1  # type: ignore[attr-defined]
-        if self.server.resets > 0:  # type: ignore[attr-defined]
-            self.server.resets -= 1  # type: ignore[attr-defined]
-            # Close with a reset, as a server closing a kept-alive connection can race us.
-            linger = struct.pack("ii", 1, 0)
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
-            self.connection.close()
-            return
-        time.sleep(self.server.delay)  # type: ignore[attr-defined]
-        body = self.server.body  # type: ignore[attr-defined]
-        self.send_response(self.server.status)  # type: ignore[attr-defined]
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def misbehaving() -> Iterator[http.server.ThreadingHTTPServer]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Misbehaving)
-    server.daemon_threads = True
-    server.hits, server.delay, server.status = 0, 0.0, 500  # type: ignore[attr-defined]
-    server.body = b'{"errors":[{"message":"no"}]}'  # type: ignore[attr-defined]
-    server.resets = 0  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
-def url_of(server: http.server.ThreadingHTTPServer) -> str:
-    return f"http://127.0.0.1:{server.server_address[1]}/graphql"
-
-
 async def assert_unavailable_quickly(url: str) -> float:
     catalog = await catalog_for(url)
     started = time.monotonic()
@@ -215,69 +161,6 @@ async def test_a_slow_products_is_unavailable_within_the_deadline(misbehaving):
     misbehaving.delay, misbehaving.status = 10.0, 200
     elapsed = await assert_unavailable_quickly(url_of(misbehaving))
     assert elapsed >= 1.9  # the 2 s read timeout, not an early give-up
-
-
-BREAKER = {"products_breaker_failures": 5, "products_breaker_reset_seconds": 0.5}
-ABSENT = b'{"data":{"product":null}}'
-
-
-async def fail_times(catalog: GqlProductCatalog, times: int) -> None:
-    for _ in range(times):
-        with pytest.raises(ProductsUnavailable):
-            await catalog.fetch(uuid.uuid4())
-
-
-async def test_five_failures_open_the_circuit_and_calls_then_fail_at_once(misbehaving):
-    catalog = await catalog_for(url_of(misbehaving), **BREAKER)
-    try:
-        await fail_times(catalog, 5)
-        assert misbehaving.hits == 5
-        started = time.monotonic()
-        await fail_times(catalog, 20)
-        assert time.monotonic() - started < 0.2
-        assert misbehaving.hits == 5  # products was not called while the circuit was open
-    finally:
-        await catalog.close()
-
-
-async def test_fewer_failures_than_the_threshold_keep_the_circuit_closed(misbehaving):
-    catalog = await catalog_for(url_of(misbehaving), **BREAKER)
-    try:
-        await fail_times(catalog, 4)
-        misbehaving.status, misbehaving.body = 200, ABSENT
-        assert await catalog.fetch(uuid.uuid4()) is None  # a success resets the count
-        misbehaving.status, misbehaving.body = 500, b'{"errors":[{"message":"no"}]}'
-        await fail_times(catalog, 4)
-        assert misbehaving.hits == 9
-    finally:
-        await catalog.close()
-
-
-async def test_after_the_reset_time_one_successful_call_closes_the_circuit(misbehaving):
-    catalog = await catalog_for(url_of(misbehaving), **BREAKER)
-    try:
-        await fail_times(catalog, 5)
-        misbehaving.status, misbehaving.body = 200, ABSENT
-        await fail_times(catalog, 1)  # still open
-        await asyncio.sleep(0.6)
-        assert await catalog.fetch(uuid.uuid4()) is None  # half-open: this call goes through
-        assert await catalog.fetch(uuid.uuid4()) is None  # closed again
-        assert misbehaving.hits == 7
-    finally:
-        await catalog.close()
-
-
-async def test_a_failed_call_while_half_open_reopens_the_circuit(misbehaving):
-    catalog = await catalog_for(url_of(misbehaving), **BREAKER)
-    try:
-        await fail_times(catalog, 5)
-        await asyncio.sleep(0.6)
-        await fail_times(catalog, 1)  # the half-open trial reaches products and fails
-        assert misbehaving.hits == 6
-        await fail_times(catalog, 3)
-        assert misbehaving.hits == 6  # open again: no more calls
-    finally:
-        await catalog.close()
 
 
 async def test_a_connection_reset_by_products_is_retried(misbehaving):

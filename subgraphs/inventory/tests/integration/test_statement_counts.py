@@ -155,3 +155,22 @@ async def test_setting_the_reorder_point_costs_two_statements(client, product, s
     body = await graphql(client, REORDER, id=product, point=4)
     assert body["data"]["setReorderPoint"]["userErrors"] == []
     assert kinds(statements) == ["INSERT", "WITH"]
+
+
+async def test_writes_that_change_nothing_cost_three_statements_at_most(
+    client, product, statements
+):
+    # A product never stocked: the row the write tracked it with to take its lock goes again.
+    statements.statements.clear()
+    await set_stock(client, product, 0)
+    assert kinds(statements) == ["INSERT", "SELECT", "DELETE"]
+    await graphql(client, REORDER, id=product, point=0)
+    assert kinds(statements) == ["INSERT", "WITH", "DELETE"]
+    # A tracked level: the guarded update updates nothing, and the answer is read.
+    await adjust(client, product, 9)
+    await graphql(client, REORDER, id=product, point=4)
+    statements.statements.clear()
+    await graphql(client, REORDER, id=product, point=4)
+    assert kinds(statements) == ["INSERT", "WITH", "SELECT"]
+    await set_stock(client, product, 9)
+    assert kinds(statements) == ["INSERT", "SELECT"]

@@ -10,6 +10,8 @@ through the API and in SQL:
 
 - on hand is never negative;
 - every level equals the model's: onHand, available, version, reorderPoint, lowStock, tracked;
+  a write that sets what is already there changes nothing (no version bump), and a product
+  never stocked that it sets to 0 stays untracked (no row, not listed);
 - each level's movements are the model's deltas in order, each movement's onHandAfter is the
   running sum, and they add up to on hand;
 - each applied idempotency key has one stored result and at most one movement (exactly one
@@ -142,8 +144,8 @@ class Level:
             "onHand": self.on_hand,
             "available": self.on_hand,
             "reorderPoint": self.reorder_point,
-            "lowStock": self.on_hand <= self.reorder_point,
-            "tracked": True,
+            "lowStock": self.tracked and self.on_hand <= self.reorder_point,
+            "tracked": self.tracked,
             "version": self.version,
         }
 
@@ -274,15 +276,23 @@ class StockMachine(RuleBasedStateMachine):
         target=keys,
         product=st.sampled_from(PRODUCTS),
         on_hand=st.integers(0, 12),
+        same=st.sampled_from([False, False, False, True]),  # a quarter count what is there
         expected=st.sampled_from(["none", "current", "stale"]),
         stale_by=st.integers(1, 3),
         with_key=st.booleans(),
     )
     def set_stock(
-        self, product: str, on_hand: int, expected: str, stale_by: int, with_key: bool
+        self,
+        product: str,
+        on_hand: int,
+        same: bool,
+        expected: str,
+        stale_by: int,
+        with_key: bool,
     ) -> MultipleResults[UsedKey]:
         """setStock: applied unless expectedVersion is given and stale."""
         level = self.model[product]
+        on_hand = level.on_hand if same else on_hand
         given: dict[str, Any] = {"productId": product, "onHand": on_hand}
         if expected != "none":
             current = expected == "current"
@@ -294,14 +304,14 @@ class StockMachine(RuleBasedStateMachine):
             refused(answer, "VERSION_CONFLICT", ["input", "expectedVersion"])
             self.step("set with a stale expectedVersion: VERSION_CONFLICT")
         else:
-            # Setting the value it already has changes nothing, but starts tracking the level.
-            level.tracked = True
+            # Setting the value it already has changes nothing (0 for a product never stocked,
+            # which stays untracked).
             if on_hand != level.on_hand:
                 level.move(on_hand - level.on_hand)
                 moved = True
             assert answer == {"stockLevel": level.view(product), "userErrors": []}
             how = "without expectedVersion" if expected == "none" else "with the current one"
-            self.step(f"set {how}: applied")
+            self.step(f"set {how}: {'applied' if moved else 'unchanged'}")
         return self.settle(key, "setStock", given, answer, moved)
 
     @rule(used=keys)
@@ -319,12 +329,15 @@ class StockMachine(RuleBasedStateMachine):
 
     @rule(product=st.sampled_from(PRODUCTS), point=st.integers(0, 10))
     def set_reorder_point(self, product: str, point: int) -> None:
-        """setReorderPoint starts tracking and bumps the version; on hand stays."""
+        """setReorderPoint to another value starts tracking and bumps the version; to the one
+        it has (0 for a product never stocked) it changes nothing. On hand stays."""
         answer = self.harness.call(SET_REORDER_POINT, productId=product, reorderPoint=point)
         level = self.model[product]
-        level.tracked, level.reorder_point, level.version = True, point, level.version + 1
+        unchanged = point == level.reorder_point
+        if not unchanged:
+            level.tracked, level.reorder_point, level.version = True, point, level.version + 1
         assert answer["setReorderPoint"] == {"stockLevel": level.view(product), "userErrors": []}
-        self.step("reorder point: applied")
+        self.step("reorder point: unchanged" if unchanged else "reorder point: applied")
 
     # -- invariants ------------------------------------------------------------------------
 

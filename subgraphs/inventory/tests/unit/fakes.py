@@ -88,6 +88,9 @@ class FakeStockRepository(StockRepository):
         before = self._track(product_id, now)
         return StockChange(before, self.levels[product_id])
 
+    def release(self, locked: StockChange) -> StockChange:
+        return self._leave_as_found(locked.before)
+
     def add_to_on_hand(self, product_id: UUID, delta: int, *, now: datetime) -> StockChange | None:
         before = self._track(product_id, now)
         level = self.levels[product_id]
@@ -108,6 +111,8 @@ class FakeStockRepository(StockRepository):
     ) -> StockChange:
         before = self._track(product_id, now)
         level = self.levels[product_id]
+        if level.reorder_point == reorder_point:
+            return self._leave_as_found(before)
         return StockChange(before, self._save(replace(level, reorder_point=reorder_point), now))
 
     def _track(self, product_id: UUID, now: datetime) -> StockLevel:
@@ -116,6 +121,12 @@ class FakeStockRepository(StockRepository):
             return self.levels[product_id]
         self.levels[product_id] = StockLevel(product_id, 0, 0, 0, now)
         return StockLevel.untracked(product_id)
+
+    def _leave_as_found(self, found: StockLevel) -> StockChange:
+        """End a write that changes nothing; untrack the product again if it was untracked."""
+        if not found.tracked:
+            del self.levels[found.product_id]
+        return StockChange(found, found)
 
     def _save(self, level: StockLevel, now: datetime) -> StockLevel:
         saved = replace(level, version=level.version + 1, updated_at=now)

@@ -145,10 +145,34 @@ def test_set_stock_to_the_same_value_changes_nothing(product, catalog, uow):
     assert uow.movement_deltas == [10]
 
 
-def test_set_stock_to_zero_starts_tracking_a_product_without_events(product, catalog, uow):
+def test_set_stock_to_zero_on_a_product_never_stocked_changes_nothing(product, catalog, uow):
     level = use_cases.set_stock(SetStock(product_id=product, on_hand=0), uow=uow, catalog=catalog)
-    assert (level.tracked, level.version, level.on_hand) == (True, 0, 0)
-    assert uow.committed["levels"][product] == level
+    assert level == StockLevel.untracked(product)
+    assert uow.committed["levels"] == {}
+    assert uow.event_names == []
+
+
+def set_reorder_point(product: UUID, point: int, *, uow, catalog) -> StockLevel:
+    command = SetReorderPoint(product_id=product, reorder_point=point)
+    return use_cases.set_reorder_point(command, uow=uow, catalog=catalog)
+
+
+def test_set_reorder_point_to_the_one_it_has_changes_nothing(product, catalog, uow):
+    use_cases.adjust_stock(adjust(product, 3), uow=uow, catalog=catalog)
+    before = set_reorder_point(product, 5, uow=uow, catalog=catalog)
+    events = list(uow.event_names)
+    after = set_reorder_point(product, 5, uow=uow, catalog=catalog)
+    assert after == before
+    assert uow.committed["levels"][product].version == before.version == 2
+    assert uow.event_names == events
+
+
+def test_set_reorder_point_to_zero_on_a_product_never_stocked_changes_nothing(
+    product, catalog, uow
+):
+    level = set_reorder_point(product, 0, uow=uow, catalog=catalog)
+    assert level == StockLevel.untracked(product)
+    assert uow.committed["levels"] == {}
     assert uow.event_names == []
 
 

@@ -69,7 +69,9 @@ def filter_conditions(filter: StockLevelFilter) -> list[ColumnElement[bool]]:
 class SqlAlchemyStockRepository(StockRepository):
     """Every write starts by tracking the product (`_start_tracking`). On SQLite, which has no
     row locks, that INSERT takes the database's write lock until commit, so what the write
-    reads next is current; on Postgres the write locks the row itself."""
+    reads next is current; on Postgres the write locks the row itself. A write that turns out
+    to change nothing deletes the row it inserted (`_leave_as_found`): nobody else can have
+    seen it, and a concurrent writer waiting on its key inserts its own once this commits."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -100,14 +102,22 @@ class SqlAlchemyStockRepository(StockRepository):
             before=StockLevel.untracked(product_id) if started else level, after=level
         )
 
+    def release(self, locked: StockChange) -> StockChange:
+        return self._leave_as_found(locked.before)
+
     def add_to_on_hand(self, product_id: UUID, delta: int, *, now: datetime) -> StockChange | None:
         # One guarded statement (see `_change`), with CHECK (on_hand >= 0) behind it.
         def allowed(found: Found) -> list[ColumnElement[bool]]:
             result = cast(found["on_hand"], BigInteger) + delta
             return [result >= 0, result <= MAX_ON_HAND]
 
+        started = self._start_tracking(product_id, now=now)
         return self._change(
-            product_id, lambda found: {"on_hand": found["on_hand"] + delta}, allowed, now=now
+            product_id,
+            started,
+            lambda found: {"on_hand": found["on_hand"] + delta},
+            allowed,
+            now=now,
         )
 
     def set_on_hand(
@@ -126,9 +136,20 @@ class SqlAlchemyStockRepository(StockRepository):
     def set_reorder_point(
         self, product_id: UUID, reorder_point: int, *, now: datetime
     ) -> StockChange:
-        change = self._change(product_id, lambda _: {"reorder_point": reorder_point}, now=now)
-        assert change is not None  # no guard: a tracked level always updates
-        return change
+        started = self._start_tracking(product_id, now=now)
+        change = self._change(
+            product_id,
+            started,
+            lambda _: {"reorder_point": reorder_point},
+            lambda found: [found["reorder_point"] != reorder_point],
+            now=now,
+        )
+        if change is not None:
+            return change
+        # It already has that reorder point (an untracked product has 0).
+        found = StockLevel.untracked(product_id) if started else self.get(product_id)
+        assert found is not None  # committed before this write started, so still there
+        return self._leave_as_found(found)
 
     def _start_tracking(self, product_id: UUID, *, now: datetime) -> bool:
         """Insert the level at zero unless it exists; return whether this inserted it."""
@@ -141,18 +162,24 @@ class SqlAlchemyStockRepository(StockRepository):
         }
         return insert_ignoring_conflicts(self.session, levels, values)
 
+    def _leave_as_found(self, found: StockLevel) -> StockChange:
+        """End a write that changes nothing; untrack the product again if it was untracked."""
+        if not found.tracked:
+            self.session.execute(delete(levels).where(levels.c.product_id == found.product_id))
+        return StockChange(found, found)
+
     def _change(
         self,
         product_id: UUID,
+        started: bool,
         changes: Callable[[Found], dict[str, Any]],
-        guard: Callable[[Found], list[ColumnElement[bool]]] = lambda _: [],
+        guard: Callable[[Found], list[ColumnElement[bool]]],
         *,
         now: datetime,
     ) -> StockChange | None:
-        """Track the product, then, if `guard` holds for its level as found, apply `changes`
-        (both computed from the level as found) in one statement that returns the level
-        before and after; None when the guard refused."""
-        started = self._start_tracking(product_id, now=now)
+        """If `guard` holds for the level as found (tracked by now; `started` if this write
+        started it), apply `changes` (both computed from the level as found) in one statement
+        that returns the level before and after; None when the guard refused."""
         # On Postgres `found` locks the row (FOR UPDATE): it waits for a concurrent writer's
         # commit, then reads what that writer left, and nobody comes between. The guard and
         # the new values are computed from `found`, not from the row the UPDATE scans: that

@@ -46,6 +46,7 @@ def level_snapshot(level: StockLevel) -> dict[str, Any]:
         "reorderPoint": level.reorder_point,
         "version": level.version,
         "updatedAt": level.updated_at.isoformat() if level.updated_at else None,
+        "tracked": level.tracked,
     }
 
 
@@ -58,4 +59,5 @@ def level_from_snapshot(snapshot: dict[str, Any]) -> StockLevel:
         reorder_point=snapshot["reorderPoint"],
         version=snapshot["version"],
         updated_at=datetime.fromisoformat(updated_at) if updated_at else None,
+        tracked=snapshot.get("tracked", True),  # older results do not say; all were tracked
     )
