@@ -2,7 +2,9 @@
 
 Every root field of each subgraph's GraphQL endpoint (sent with the API key; `_entities` and
 `_service` included) and every operation of its OpenAPI document get generated requests, valid
-and invalid ones, plus Schemathesis's deterministic coverage cases for the OpenAPI routes. Each
+and invalid ones, plus Schemathesis's deterministic coverage cases for the OpenAPI routes, and
+raw bodies posted to each /graphql (any bytes, any JSON value, any member types, deep nesting,
+odd media types and Accept headers), not only schema-valid documents. Each
 response must be under 500, hold no INTERNAL_SERVER_ERROR and arrive within 2 s. Business
 errors are data (userErrors) and refused requests are client errors (BAD_USER_INPUT,
 GRAPHQL_VALIDATION_FAILED, 4xx), so neither counts as a failure.
@@ -18,12 +20,14 @@ Hypothesis's `@given`.
 
 from __future__ import annotations
 
+import json
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator
 from unittest import SkipTest
 
 import graphql
+import httpx
 import hypothesis
 import pytest
 import schemathesis
@@ -213,9 +217,82 @@ def test_fuzzed_requests_get_no_server_error_and_an_answer_within_two_seconds(
     assert not failures, "\n\n".join(failures)
 
 
+def graphql_json(value: object) -> bytes:
+    return json.dumps(value, allow_nan=True).encode()
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+REQUEST_MEMBERS = st.fixed_dictionaries(
+    {},
+    optional={
+        "query": st.one_of(
+            JSON_VALUES, st.sampled_from(["{ __typename }", "{", "query A {a} query B {b}"])
+        ),
+        "variables": JSON_VALUES,
+        "operationName": JSON_VALUES,
+        "extensions": JSON_VALUES,
+    },
+)
+RAW_BODIES = st.one_of(
+    st.binary(max_size=200),
+    JSON_VALUES.map(graphql_json),
+    REQUEST_MEMBERS.map(graphql_json),
+    st.integers(1, 60_000).map(lambda depth: b"[" * depth + b"]" * depth),
+)
+CONTENT_TYPES = st.sampled_from(
+    [
+        "application/json",
+        "application/JSON; charset=utf-8",
+        "application/json+evil",
+        "application/graphql",
+        "text/plain",
+        "multipart/form-data; boundary=x",
+        "",
+    ]
+)
+ACCEPTS = st.sampled_from(
+    ["application/json", "application/graphql-response+json", "*/*", "text/html", ""]
+)
+
+
+@pytest.mark.parametrize("service", ["products", "inventory"])
+def test_raw_bodies_get_a_client_error_never_a_server_error(
+    stack: Stack, api_key: str, service: str
+) -> None:
+    """Not only schema-valid requests: any bytes, any JSON, any media type."""
+    url = stack[service].graphql_url
+
+    @hypothesis.settings(
+        max_examples=FUZZ_EXAMPLES * 8,
+        derandomize=FUZZ_SEED is None,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(body=RAW_BODIES, content_type=CONTENT_TYPES, accept=ACCEPTS)
+    def post(body: bytes, content_type: str, accept: str) -> None:
+        TRIED[f"{service}-raw"] += 1
+        headers = {"X-API-Key": api_key, "Content-Type": content_type, "Accept": accept}
+        response = client.post(url, content=body, headers=headers)
+        assert response.status_code < 500, response.text
+        assert "INTERNAL_SERVER_ERROR" not in response.text, response.text
+        assert response.elapsed.total_seconds() < MAX_SECONDS
+        assert "errors" in response.json() or "data" in response.json()
+
+    with httpx.Client(timeout=10) as client:
+        post()
+
+
 def test_every_target_was_fuzzed(capsys: pytest.CaptureFixture[str]) -> None:
     """Report how many requests each target got (shown without -s)."""
-    summary = ", ".join(f"{target}: {TRIED[target]}" for target in TARGETS)
+    summary = ", ".join(f"{target}: {TRIED[target]}" for target in sorted(TRIED))
     with capsys.disabled():
         print(f"\nfuzz, {FUZZ_EXAMPLES} examples per operation and mode: {summary}")
-    assert all(TRIED[target] > 0 for target in TARGETS), summary
+    raw = [f"{service}-raw" for service in ("products", "inventory")]
+    assert all(TRIED[target] > 0 for target in [*TARGETS, *raw]), summary
