@@ -1,15 +1,10 @@
 """Seeding, through the services' public interfaces only.
 
-- The catalogs (10,000 products, and 100,000 for the deep page): the products service's own
-  use case, `create_product` of `app/application/use_cases.py`, with a unit of work of the
-  service's wiring (`build_runtime`), in `python -m bench.seed START COUNT` processes run
-  side by side from the products folder. (Through GraphQL a product costs about 4 ms instead of 1:
-  minutes more per run.) `python -m app relay` then delivers their ProductCreated events, so
-  that no benchmarked process starts with a backlog.
-- Stock: GraphQL over HTTP to the running inventory, `adjustStock` (RECEIVED) for the 1,000
-  newest products (all that the scenarios touch: each costs a call to products, so 10,000
-  would add a minute or two), and `setReorderPoint` 10 for every tenth, which gets 5 and so
-  is low on stock; 30 aliases per request (the subgraphs' limit), 8 requests at a time.
+- The catalogs (10,000 products, and 100,000 for the deep page): products' own use case,
+  `create_product`, with the service's wiring (`build_runtime`), in `python -m bench.seed START
+  COUNT` processes side by side (through GraphQL: minutes more); then `python -m app relay`.
+- Stock, over GraphQL: `adjustStock` for the 1,000 newest products (all the scenarios touch),
+  and `setReorderPoint` 10 for every tenth, which gets 5 (low on stock); 30 aliases a request.
 - Product ids and the cursors 90 % deep: a walk through each catalog's `products` connection.
 """
 
@@ -25,18 +20,13 @@ from typing import Any
 import httpx
 
 import runner
+from bench.stack import BenchError
+from bench.workloads import PAGE
 from runner import ROOT
 
 ALIASES, CONCURRENCY, CHUNK, STOCKED = 30, 8, 50_000, 1000  # CHUNK: products per process
 ADJECTIVES = ("Oak", "Steel", "Linen", "Copper", "Walnut", "Glass", "Stone", "Wool", "Cedar")
 NOUNS = ("lamp", "chair", "table", "shelf", "mug", "rug", "vase", "clock", "desk", "stool")
-WALK = """query Walk($after: String) {
-  products(first: 100, after: $after) { %s pageInfo { endCursor } }
-}"""
-
-
-class SeedFailed(Exception):
-    """A seeding step failed: the benchmark would not measure what it says."""
 
 
 @dataclass(frozen=True)
@@ -92,50 +82,47 @@ async def post_all(
         )
         query = f"mutation Seed({', '.join(f'${n}: {type_}' for n in names)}) {{ {fields} }}"
         async with gate:
-            response = await client.post(
-                url, json={"query": query, "variables": dict(zip(names, batch, strict=True))}
-            )
+            variables = dict(zip(names, batch, strict=True))
+            response = await client.post(url, json={"query": query, "variables": variables})
         data = (response.json() if response.status_code == 200 else {}).get("data") or {}
         if len(data) != len(batch) or any(payload["userErrors"] for payload in data.values()):
-            raise SeedFailed(f"{url} answered {response.status_code}: {response.text[:1000]}")
+            raise BenchError(f"{url} answered {response.status_code}: {response.text[:1000]}")
 
     await asyncio.gather(*(post(values[i : i + ALIASES]) for i in range(0, len(values), ALIASES)))
 
 
-async def walk(client: httpx.AsyncClient, url: str, count: int, ids: bool) -> tuple[list[str], str]:
-    """The ids newest first (when `ids`: all of them) and the cursor after 90 % of `count`."""
-    found, after, deep, deep_page = [], None, "", count * 9 // 1000
-    for page in range(1, -(-count // 100) + 1 if ids else deep_page + 1):
-        query = WALK % ("nodes { id }" if ids else "")
-        response = await client.post(url, json={"query": query, "variables": {"after": after}})
+async def walk(client: httpx.AsyncClient, url: str, pages: int) -> tuple[list[str], list[str]]:
+    """The ids of the first `pages` pages of 100, newest first, and the cursor after each."""
+    ids, cursors = [], [""]
+    for _ in range(pages):
+        variables = {"first": 100, "after": cursors[-1] or None}
+        response = await client.post(url, json={"query": PAGE, "variables": variables})
         products = response.json()["data"]["products"]
-        found += [node["id"] for node in products.get("nodes", [])]
-        after = products["pageInfo"]["endCursor"]
-        deep = after if page == deep_page else deep
-    return found, deep
+        ids += [node["id"] for node in products["nodes"]]
+        cursors.append(products["pageInfo"]["endCursor"])
+    return ids, cursors
 
 
 async def stock_and_cursors(urls: dict[str, str], sizes: dict[str, int], api_key: str) -> Seeded:
-    """Stock the catalog through inventory; walk both catalogs for ids and cursors."""
-    async with httpx.AsyncClient(
-        headers={"X-API-Key": api_key}, timeout=60, trust_env=False
-    ) as client:
-        (ids, deep), (_, large_deep) = await asyncio.gather(
-            walk(client, urls["products"], sizes["products"], ids=True),
-            walk(client, urls["products-large"], sizes["products_large"], ids=False),
+    """Walk both catalogs for ids and cursors; stock the first through inventory."""
+    size, large = sizes["products"], sizes["products_large"]
+    headers = {"X-API-Key": api_key}
+    async with httpx.AsyncClient(headers=headers, timeout=60, trust_env=False) as client:
+        (ids, cursors), (_, large_cursors) = await asyncio.gather(
+            walk(client, urls["products"], -(-size // 100)),
+            walk(client, urls["products-large"], large * 9 // 1000),
         )
-        if len(ids) != sizes["products"]:
-            raise SeedFailed(f"products lists {len(ids)} products, not {sizes['products']}")
+        if len(ids) != size:
+            raise BenchError(f"products lists {len(ids)} products, not {size}")
         received = [
             {"productId": pid, "delta": 5 if i % 10 == 9 else 1000 + i % 500, "reason": "RECEIVED"}
             for i, pid in enumerate(ids[:STOCKED])
         ]
-        await post_all(
-            client, urls["inventory"], "adjustStock(input: $v)", "AdjustStockInput!", received
-        )
+        adjust = "adjustStock(input: $v)"
+        await post_all(client, urls["inventory"], adjust, "AdjustStockInput!", received)
         reorder = "setReorderPoint(productId: $v, reorderPoint: 10)"
         await post_all(client, urls["inventory"], reorder, "ID!", ids[9:STOCKED:10])
-    return Seeded(ids, deep, sizes["products_large"], large_deep)
+    return Seeded(ids, cursors[size * 9 // 1000], large, large_cursors[-1])
 
 
 if __name__ == "__main__":

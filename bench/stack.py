@@ -1,19 +1,14 @@
-"""The databases and processes of one run, and the ledger that checks no update was lost.
+"""The run's databases and processes, and the checks that no stock update was lost.
 
-Databases `products` (the catalog), `inventory` (its stock) and `products_large` (the deep
-page's catalog): SQLite files in the run's folder, or `bench_<token>_<role>` on the Postgres
-server of `--database-url`, dropped at the end. Processes, started by the repository's runner
-as `make up` starts them, each on a free port: products, products-large, inventory, the
-gateway, and the floors (`bench/floor.py`) of products and inventory.
+Databases: SQLite files in the run's folder, or `bench_<token>_<role>` on the Postgres server
+of `--database-url`. Processes: started by the repository's runner as `make up` starts them.
 """
 
 from __future__ import annotations
 
-import contextlib
 import sqlite3
 import uuid
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,118 +22,83 @@ API_KEY = "bench-key"
 ROLES = {"products": "products", "inventory": "inventory", "products_large": "products"}
 
 
-@contextlib.contextmanager
-def connect(url: str, **options: Any) -> Iterator[sa.Connection]:
-    """A connection on an engine of its own, disposed of afterwards."""
-    engine = sa.create_engine(normalise_database_url(url), **options)
-    try:
-        with engine.connect() as connection:
-            yield connection
-    finally:
-        engine.dispose()
+class BenchError(Exception):
+    """Seeding or a check before a load failed: the numbers would not mean what they say."""
 
 
-@dataclass
-class Databases:
-    kind: str  # "sqlite" or "postgres"
-    urls: dict[str, str]
-    server: str | None = None
-    created: list[str] = field(default_factory=list)
-
-    @classmethod
-    def create(cls, server: str | None, workdir: Path) -> Databases:
-        if server is None:
-            return cls("sqlite", {role: f"sqlite:///{workdir / f'{role}.db'}" for role in ROLES})
-        databases, token = cls("postgres", {}, server), uuid.uuid4().hex[:8]
-        try:
-            with connect(server, isolation_level="AUTOCOMMIT") as connection:
-                for role in ROLES:
-                    databases.created.append(name := f"bench_{token}_{role}")
-                    connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-                    url = sa.make_url(server).set(database=name)
-                    databases.urls[role] = url.render_as_string(hide_password=False)
-        except BaseException:
-            databases.drop()
-            raise
-        return databases
-
-    def migrate(self, logs: Path) -> None:
-        runner.migrate({role: (service, self.urls[role]) for role, service in ROLES.items()}, logs)
-
-    def server_version(self) -> str:
-        if self.server is None:
-            return f"SQLite {sqlite3.sqlite_version}"
-        with connect(self.urls["products"]) as connection:
-            return f"PostgreSQL {connection.exec_driver_sql('SHOW server_version').scalar()}"
-
-    def drop(self) -> None:
-        """Drop the Postgres databases this run created (SQLite files go with the workdir)."""
-        if self.created and self.server is not None:
-            with connect(self.server, isolation_level="AUTOCOMMIT") as connection:
-                for name in self.created:
-                    connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            self.created.clear()
+def connect(url: str, **options: Any) -> sa.Connection:
+    """A connection of its own, unpooled: closed for good when its `with` block ends."""
+    return sa.create_engine(normalise_database_url(url), poolclass=sa.NullPool, **options).connect()
 
 
-def processes(databases: Databases, workdir: Path) -> list[Process]:
+def database_urls(server: str | None, workdir: Path) -> dict[str, str]:
+    """Per role, its database: a SQLite file in `workdir`, or one named for this run on `server`."""
+    if server is None:
+        return {role: f"sqlite:///{workdir / f'{role}.db'}" for role in ROLES}
+    token, on = uuid.uuid4().hex[:8], sa.make_url(server)
+    named = {role: on.set(database=f"bench_{token}_{role}") for role in ROLES}
+    return {role: url.render_as_string(hide_password=False) for role, url in named.items()}
+
+
+def on_server(server: str | None, urls: dict[str, str], statement: str) -> None:
+    """Run `statement` (`{}`: a database's name) for each Postgres database of `urls`."""
+    if server is not None:
+        with connect(server, isolation_level="AUTOCOMMIT") as connection:
+            for url in urls.values():
+                connection.exec_driver_sql(statement.format(sa.make_url(url).database))
+
+
+def server_version(urls: dict[str, str]) -> str:
+    if urls["products"].startswith("sqlite"):
+        return f"SQLite {sqlite3.sqlite_version}"
+    with connect(urls["products"]) as connection:
+        return f"PostgreSQL {connection.exec_driver_sql('SHOW server_version').scalar()}"
+
+
+def processes(urls: dict[str, str], workdir: Path) -> list[Process]:
     """What `runner.start` starts, on free ports; called again should a port be taken."""
-    urls, env, ports = databases.urls, {"API_KEY": API_KEY}, runner.free_ports(6)
+    env, ports = {"API_KEY": API_KEY}, runner.free_ports(6)
 
     def subgraph(name: str, service: str, url: str, **more: str) -> Process:
         log = workdir / f"{name}.log"
         return runner.subgraph(service, ports.pop(), url, name=name, env=env | more, log=log)
 
-    def floor(name: str, url: str) -> Process:
-        factory, settings = "bench.floor:create_app", {"DATABASE_URL": url} | env
-        return runner.serve(
-            name,
-            factory,
-            ROOT,
-            ports.pop(),
-            settings,
-            log=workdir / f"{name}.log",
-            health_path="/health",
-        )
+    def floor(name: str, factory: str, folder: Path, url: str, **more: str) -> Process:
+        settings = env | more | {"DATABASE_URL": url, "NO_PROXY": runner.no_proxy()}
+        settings["PYTHONPATH"] = str(ROOT)  # for `bench.floor` in a service's folder
+        log, port = workdir / f"{name}.log", ports.pop()
+        return runner.serve(name, factory, folder, port, settings, log=log, health_path="/health")
 
     products = subgraph("products", "products", urls["products"])
     catalog = {"PRODUCTS_URL": products.graphql_url, "PRODUCTS_API_KEY": API_KEY}
     inventory = subgraph("inventory", "inventory", urls["inventory"], **catalog)
+    inventory_floor = ("bench.floor:create_inventory_app", inventory.cwd, urls["inventory"])
+    gateway = catalog | {"INVENTORY_URL": inventory.graphql_url}
     return [
         products,
         subgraph("products-large", "products", urls["products_large"]),
-        floor("floor-products", urls["products"]),
+        floor("floor-products", "bench.floor:create_app", ROOT, urls["products"]),
         inventory,
-        floor("floor-inventory", urls["inventory"]),
-        runner.gateway(
-            ports.pop(),
-            catalog | {"INVENTORY_URL": inventory.graphql_url},
-            log=workdir / "gateway.log",
-        ),
+        floor("floor-inventory", *inventory_floor, **catalog),
+        runner.gateway(ports.pop(), gateway, log=workdir / "gateway.log"),
     ]
 
 
-@dataclass(frozen=True)
-class Ledger:
-    """Reads the inventory database directly, to check that no stock update was lost."""
+def stock_snapshot(url: str, product_ids: Sequence[str]) -> tuple[int, int]:
+    """(sum of on hand, sum of all movement deltas) of these products, in one statement."""
+    ids = sa.bindparam("ids", [uuid.UUID(p) for p in product_ids], type_=sa.Uuid, expanding=True)
+    statement = sa.text(
+        "SELECT (SELECT COALESCE(SUM(on_hand), 0) FROM stock_levels WHERE product_id IN :ids),"
+        " (SELECT COALESCE(SUM(delta), 0) FROM stock_movements WHERE product_id IN :ids)"
+    )
+    with connect(url) as connection:
+        on_hand, deltas = connection.execute(statement.bindparams(ids)).one()
+    return int(on_hand), int(deltas)
 
-    url: str
 
-    def snapshot(self, product_ids: Sequence[str]) -> tuple[int, int]:
-        """(sum of on hand, sum of all movement deltas) of these products, in one statement."""
-        ids = sa.bindparam(
-            "ids", [uuid.UUID(p) for p in product_ids], type_=sa.Uuid, expanding=True
-        )
-        statement = sa.text(
-            "SELECT (SELECT COALESCE(SUM(on_hand), 0) FROM stock_levels WHERE product_id IN :ids),"
-            " (SELECT COALESCE(SUM(delta), 0) FROM stock_movements WHERE product_id IN :ids)"
-        )
-        with connect(self.url) as connection:
-            on_hand, deltas = connection.execute(statement.bindparams(ids)).one()
-        return int(on_hand), int(deltas)
-
-    def levels_off_their_movements(self) -> int:
-        """How many levels' on hand differs from the sum of their movements (should be 0)."""
-        statement = "SELECT COUNT(*) FROM stock_levels l WHERE l.on_hand <> (SELECT COALESCE("
-        statement += "SUM(m.delta), 0) FROM stock_movements m WHERE m.product_id = l.product_id)"
-        with connect(self.url) as connection:
-            return int(connection.exec_driver_sql(statement).scalar_one())
+def levels_off_their_movements(url: str) -> int:
+    """How many levels' on hand differs from the sum of their movements (should be 0)."""
+    statement = "SELECT COUNT(*) FROM stock_levels l WHERE l.on_hand <> (SELECT COALESCE("
+    statement += "SUM(m.delta), 0) FROM stock_movements m WHERE m.product_id = l.product_id)"
+    with connect(url) as connection:
+        return int(connection.exec_driver_sql(statement).scalar_one())

@@ -1,4 +1,4 @@
--- The wrk script of bench/wrk_client.py. Arguments after `--`: a file of request bodies (one
+-- The wrk script of bench/measure.py. Arguments after `--`: a file of request bodies (one
 -- per line; each request takes one at random), the API key, and optionally a text every good
 -- answer holds. An answer is bad unless it is 200, without "errors", and with that text.
 -- done() prints the summary as one JSON line.
