@@ -77,3 +77,44 @@ def test_a_restored_proxy_forwards_again_on_the_same_port(proxy, mode):
     proxy.restore()
     with connect(port) as sock:
         assert ping(sock) == b"ping"
+
+
+# The dropping cut: silent both ways, nothing reset, everything delivered on restore.
+
+
+def test_a_dropping_cut_silences_open_connections_without_resetting_them(proxy):
+    with connect(proxy.port, timeout=0.3) as sock:
+        sock.sendall(b"before")
+        assert sock.recv(1024) == b"before"
+        proxy.cut("drop")
+        sock.sendall(b"during")
+        with pytest.raises(TimeoutError):
+            sock.recv(1024)
+
+
+def test_a_dropping_cut_accepts_new_connections_and_never_answers(proxy):
+    proxy.cut("drop")
+    with connect(proxy.port, timeout=0.3) as sock:
+        sock.sendall(b"ping")
+        with pytest.raises(TimeoutError):
+            sock.recv(1024)
+
+
+def test_a_restore_after_a_drop_delivers_what_was_held_back_on_old_and_new_connections(proxy):
+    with connect(proxy.port) as old:
+        old.sendall(b"x")
+        assert old.recv(1024) == b"x"
+        proxy.cut("drop")
+        old.sendall(b"held")
+        with connect(proxy.port) as new:
+            new.sendall(b"queued")
+            proxy.restore()
+            assert new.recv(1024) == b"queued"
+        assert old.recv(1024) == b"held"
+        old.sendall(b"again")
+        assert old.recv(1024) == b"again"
+
+
+def test_an_unknown_outage_is_refused(proxy):
+    with pytest.raises(ValueError, match="unknown outage"):
+        proxy.cut("flaky")
