@@ -45,18 +45,16 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from subgraph_kit_testing.databases import empty_tables
 from subgraph_kit_testing.http import API_KEY, graphql
 
 from app.infrastructure.db.models import (
-    Base,
     IdempotencyKeyRow,
     StockLevelRow,
     StockMovementRow,
 )
 from app.main import create_app
 from app.settings import Settings
-from tests.integration.helpers import ADJUST, LEVEL_FIELDS, SET
+from tests.integration.helpers import ADJUST, LEVEL_FIELDS, SET, empty_database
 from tests.unit.fakes import FakeCatalog
 
 # Fixed ids, so that a derandomized run draws the same sequences every time.
@@ -202,7 +200,7 @@ class StockMachine(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        empty_tables(self.harness.engine, Base.metadata)
+        empty_database(self.harness.engine)
         self.model = {product: Level() for product in PRODUCTS}
         self.applied: dict[str, UsedKey] = {}
         self.refused_keys: set[str] = set()

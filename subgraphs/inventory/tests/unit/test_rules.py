@@ -16,7 +16,7 @@ from app.domain.models import (
     StockChangeReason,
     StockLevel,
 )
-from app.domain.schemas import AdjustStock, SetStock
+from app.domain.schemas import SetStock
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 PRODUCT = uuid4()
@@ -26,8 +26,7 @@ def level(on_hand: int, *, reorder_point: int = 0, version: int = 1) -> StockLev
     return StockLevel(PRODUCT, on_hand, reorder_point, version, NOW)
 
 
-def adjustment(delta: int) -> AdjustStock:
-    return AdjustStock(product_id=PRODUCT, delta=delta, reason=StockChangeReason.SOLD)
+ACTIVE = CatalogProduct(PRODUCT, "SKU-1", "Lamp", ProductStatus.ACTIVE)
 
 
 def test_a_product_the_catalog_does_not_know_cannot_be_stocked():
@@ -51,18 +50,20 @@ def test_adding_beyond_the_largest_on_hand_is_invalid_input():
 
 def test_setting_stock_at_another_version_than_expected_is_a_conflict():
     with pytest.raises(VersionConflict):
-        rules.changes_on_hand(
-            level(3, version=2), SetStock(product_id=PRODUCT, on_hand=5, expected_version=1)
+        rules.counted_delta(
+            level(3, version=2),
+            SetStock(product_id=PRODUCT, on_hand=5, expected_version=1),
+            ACTIVE,
         )
 
 
 def test_setting_stock_to_what_it_is_does_not_change_it():
-    assert not rules.changes_on_hand(level(3), SetStock(product_id=PRODUCT, on_hand=3))
+    assert rules.counted_delta(level(3), SetStock(product_id=PRODUCT, on_hand=3), ACTIVE) == 0
 
 
 def test_a_movement_records_what_the_change_moved_from_the_level_before_and_after():
     change = rules.record_movement(
-        StockChange(level(10), level(7, version=2)), adjustment(-3), now=NOW
+        StockChange(level(10), level(7, version=2)), StockChangeReason.SOLD, None, now=NOW
     )
     assert change.movement is not None
     assert (change.movement.delta, change.movement.on_hand_after) == (-3, 7)
@@ -81,7 +82,7 @@ def test_starting_to_track_at_or_below_the_reorder_point_raises_low_stock():
 
 def test_stock_changed_tells_the_on_hand_before_the_change():
     change = rules.record_movement(
-        StockChange(level(10), level(7, version=2)), adjustment(-3), now=NOW
+        StockChange(level(10), level(7, version=2)), StockChangeReason.SOLD, None, now=NOW
     )
     (changed,) = rules.stock_events(change, now=NOW)
     assert (changed.name, changed.payload["onHandBefore"], changed.payload["onHand"]) == (
