@@ -12,7 +12,7 @@ from subgraph_kit_testing.databases import insert_rows
 from subgraph_kit_testing.http import entities
 
 from app.domain.models import DEFAULT_LOCATION_ID
-from app.infrastructure.db.models import StockLevelRow
+from app.infrastructure.db.models import LocationRow, StockLevelRow
 from tests.integration.helpers import adjust, graphql, set_stock
 
 pytestmark = pytest.mark.anyio
@@ -183,3 +183,44 @@ async def test_writes_that_change_nothing_cost_four_statements_at_most(
     assert kinds(statements) == [hold, "INSERT", "WITH", "SELECT"]
     await set_stock(client, product, 9)
     assert kinds(statements) == [hold, "INSERT", "SELECT"]
+
+
+INVENTORY = """
+query ($representations: [_Any!]!) {
+  _entities(representations: $representations) {
+    ... on Product {
+      inStock
+      stock { onHand }
+      inventory { onHand available lowStock levels { onHand reorderPoint } }
+    }
+  }
+}"""
+
+
+async def test_a_page_of_a_hundred_products_inventory_costs_one_select(
+    app, client, stocked, statements
+):
+    # A second location stocks every other product of the page: totals span both.
+    store = uuid.uuid4()
+    now = datetime.now(UTC)
+    location = {"id": store, "code": "STORE", "name": "Store", "active": True, "created_at": now}
+    insert_rows(app.state.runtime.engine, LocationRow.__table__, [location])
+    page = stocked[:100]
+    rows = [
+        {
+            "product_id": uuid.UUID(product_id),
+            "location_id": store,
+            "on_hand": 7,
+            "reorder_point": 0,
+            "version": 1,
+            "updated_at": now,
+        }
+        for product_id in page[::2]
+    ]
+    insert_rows(app.state.runtime.engine, StockLevelRow.__table__, rows)
+    statements.statements.clear()
+    found = await entities(client, INVENTORY, page)
+    assert len(statements.statements) == 1
+    assert [len(entity["inventory"]["levels"]) for entity in found[:2]] == [2, 1]
+    assert found[0]["inventory"]["onHand"] == found[0]["stock"]["onHand"] + 7
+    assert found[1]["inventory"]["onHand"] == found[1]["stock"]["onHand"]

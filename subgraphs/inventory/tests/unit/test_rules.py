@@ -4,10 +4,16 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
+from pydantic import ValidationError
 from subgraph_kit.core.errors import InvalidInput
 
 from app.domain import use_cases as rules
-from app.domain.errors import InsufficientStock, ProductNotFound, VersionConflict
+from app.domain.errors import (
+    InsufficientStock,
+    ProductNotActive,
+    ProductNotFound,
+    VersionConflict,
+)
 from app.domain.models import (
     MAX_ON_HAND,
     CatalogProduct,
@@ -16,7 +22,7 @@ from app.domain.models import (
     StockChangeReason,
     StockLevel,
 )
-from app.domain.schemas import SetStock
+from app.domain.schemas import AdjustStock, SetStock
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 PRODUCT = uuid4()
@@ -90,3 +96,55 @@ def test_stock_changed_tells_the_on_hand_before_the_change():
         10,
         7,
     )
+
+
+@pytest.mark.parametrize(
+    ("reason", "delta"),
+    [("RECEIVED", -1), ("RETURNED", -1), ("SOLD", 1), ("DAMAGED", 1), ("SHRINKAGE", 1)],
+)
+def test_an_adjustment_against_its_reason_s_direction_is_refused(reason, delta):
+    with pytest.raises(ValidationError) as refused:
+        AdjustStock(product_id=PRODUCT, delta=delta, reason=reason)
+    assert refused.value.errors()[0]["loc"] == ("reason",)
+
+
+@pytest.mark.parametrize("reason", ["CORRECTION", "CYCLE_COUNT", "OTHER"])
+@pytest.mark.parametrize("delta", [-1, 1])
+def test_corrections_counts_and_other_go_either_way(reason, delta):
+    assert AdjustStock(product_id=PRODUCT, delta=delta, reason=reason).delta == delta
+
+
+@pytest.mark.parametrize("reason", ["TRANSFER_IN", "TRANSFER_OUT"])
+def test_clients_cannot_write_the_transfer_reasons(reason):
+    with pytest.raises(ValidationError):
+        AdjustStock(product_id=PRODUCT, delta=1, reason=reason)
+    with pytest.raises(ValidationError):
+        SetStock(product_id=PRODUCT, on_hand=1, reason=reason)
+
+
+def test_a_count_against_its_reason_s_direction_is_invalid_input():
+    received = SetStock(product_id=PRODUCT, on_hand=2, reason=StockChangeReason.RECEIVED)
+    with pytest.raises(InvalidInput) as refused:
+        rules.counted_delta(level(5), received, ACTIVE)
+    assert refused.value.field == ("reason",)
+    assert rules.counted_delta(level(1), received, ACTIVE) == 1
+
+
+ARCHIVED = CatalogProduct(PRODUCT, "SKU-1", "Lamp", ProductStatus.ARCHIVED)
+DRAFT = CatalogProduct(PRODUCT, "SKU-1", "Lamp", ProductStatus.DRAFT)
+
+
+def test_an_archived_product_takes_no_stock_in():
+    with pytest.raises(ProductNotActive):
+        rules.check_takes_stock_in(ARCHIVED, 1, field="delta")
+    with pytest.raises(ProductNotActive):
+        rules.counted_delta(level(2), SetStock(product_id=PRODUCT, on_hand=3), ARCHIVED)
+
+
+def test_an_archived_product_can_be_emptied_and_counted_down():
+    rules.check_takes_stock_in(ARCHIVED, -1, field="delta")
+    assert rules.counted_delta(level(5), SetStock(product_id=PRODUCT, on_hand=2), ARCHIVED) == -3
+
+
+def test_a_draft_product_can_be_stocked():
+    rules.check_takes_stock_in(DRAFT, 5, field="delta")
