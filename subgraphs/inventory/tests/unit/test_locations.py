@@ -89,7 +89,8 @@ def test_a_location_holding_stock_cannot_be_deactivated(product, catalog, uow):
     with pytest.raises(LocationNotEmpty):
         locations.deactivate_location(DeactivateLocation(location_id=location_id), uow=uow)
     (found,) = reads.find_locations([location_id], uow=uow)
-    assert found is not None and found.active
+    assert found is not None
+    assert found.active
 
 
 def test_a_location_emptied_again_can_be_deactivated(product, catalog, uow):
@@ -112,19 +113,23 @@ def test_stock_writes_at_an_unknown_location_are_refused_without_writing(product
     assert uow.committed["levels"] == {}
 
 
+def write_at(write: str, product: UUID, location_id: UUID, *, uow, catalog) -> None:
+    if write == "adjust":
+        receive(product, 1, location_id, uow=uow, catalog=catalog)
+    elif write == "set":
+        count = SetStock(product_id=product, on_hand=3, location_id=location_id)
+        use_cases.set_stock(count, uow=uow, catalog=catalog)
+    else:
+        point = SetReorderPoint(product_id=product, reorder_point=3, location_id=location_id)
+        use_cases.set_reorder_point(point, uow=uow, catalog=catalog)
+
+
 @pytest.mark.parametrize("write", ["adjust", "set", "reorder point"])
 def test_stock_writes_at_an_inactive_location_are_refused(product, catalog, uow, write):
     location_id = create("STORE-1", uow)
     locations.deactivate_location(DeactivateLocation(location_id=location_id), uow=uow)
     with pytest.raises(LocationInactive):
-        if write == "adjust":
-            receive(product, 1, location_id, uow=uow, catalog=catalog)
-        elif write == "set":
-            count = SetStock(product_id=product, on_hand=3, location_id=location_id)
-            use_cases.set_stock(count, uow=uow, catalog=catalog)
-        else:
-            point = SetReorderPoint(product_id=product, reorder_point=3, location_id=location_id)
-            use_cases.set_reorder_point(point, uow=uow, catalog=catalog)
+        write_at(write, product, location_id, uow=uow, catalog=catalog)
     assert uow.committed["levels"] == {}
 
 
