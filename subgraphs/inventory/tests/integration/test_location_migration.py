@@ -17,8 +17,13 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from subgraph_kit_testing.databases import postgres_server_url
+from subgraph_kit_testing.http import API_KEY, graphql, in_process
 
 from app.domain.models import DEFAULT_LOCATION_ID
+from app.infrastructure.db.models import LocationRow, StockLevelRow
+from app.main import create_app
+from app.settings import Settings
+from tests.unit.fakes import FakeCatalog
 
 BEFORE_LOCATIONS = "1efe926836a6"
 PRODUCT = uuid.UUID("7b0c4c1e-93a6-4d3e-9a57-0d4f3c2b1a10")
@@ -110,23 +115,31 @@ def write_old_stock(engine: sa.Engine) -> None:
         )
 
 
-def test_upgrading_moves_existing_levels_and_movements_to_default(service_root, empty_url):
+@pytest.fixture
+def upgraded(service_root, empty_url) -> Iterator[tuple[Config, sa.Engine]]:
+    """The database with old stock written at the revision before locations, then upgraded
+    to head; its Alembic config and an engine."""
     config = alembic_config(service_root, empty_url)
     command.upgrade(config, BEFORE_LOCATIONS)
     engine = sa.create_engine(empty_url)
     try:
         write_old_stock(engine)
         command.upgrade(config, "head")
-        with engine.connect() as connection:
-            locations = connection.execute(sa.text("SELECT code, active FROM locations")).all()
-            levels = connection.execute(
-                sa.text("SELECT location_id, on_hand, version FROM stock_levels")
-            ).all()
-            movements = connection.execute(
-                sa.text("SELECT location_id, delta FROM stock_movements ORDER BY position")
-            ).all()
+        yield config, engine
     finally:
         engine.dispose()
+
+
+def test_upgrading_moves_existing_levels_and_movements_to_default(upgraded):
+    _, engine = upgraded
+    with engine.connect() as connection:
+        locations = connection.execute(sa.text("SELECT code, active FROM locations")).all()
+        levels = connection.execute(
+            sa.text("SELECT location_id, on_hand, version FROM stock_levels")
+        ).all()
+        movements = connection.execute(
+            sa.text("SELECT location_id, delta FROM stock_movements ORDER BY position")
+        ).all()
     assert [(code, bool(active)) for code, active in locations] == [("DEFAULT", True)]
     default = {DEFAULT_LOCATION_ID, DEFAULT_LOCATION_ID.hex}  # Postgres uuid, SQLite hex text
     assert [(row.location_id in default, row.on_hand, row.version) for row in levels] == [
@@ -139,19 +152,7 @@ def test_upgrading_moves_existing_levels_and_movements_to_default(service_root, 
 
 
 @pytest.mark.anyio
-async def test_the_app_serves_the_migrated_stock_and_replays_old_keys(service_root, empty_url):
-    from subgraph_kit_testing.http import API_KEY, graphql, in_process
-
-    from app.main import create_app
-    from app.settings import Settings
-    from tests.unit.fakes import FakeCatalog
-
-    config = alembic_config(service_root, empty_url)
-    command.upgrade(config, BEFORE_LOCATIONS)
-    engine = sa.create_engine(empty_url)
-    write_old_stock(engine)
-    engine.dispose()
-    command.upgrade(config, "head")
+async def test_the_app_serves_the_migrated_stock_and_replays_old_keys(upgraded, empty_url):
     app = create_app(
         Settings(database_url=empty_url, api_key=API_KEY, outbox_poll_seconds=3600),
         catalog=FakeCatalog(PRODUCT),
@@ -185,17 +186,34 @@ async def test_the_app_serves_the_migrated_stock_and_replays_old_keys(service_ro
     ]
 
 
-def test_downgrading_restores_the_old_tables_while_all_stock_is_at_default(service_root, empty_url):
-    config = alembic_config(service_root, empty_url)
-    command.upgrade(config, BEFORE_LOCATIONS)
-    engine = sa.create_engine(empty_url)
-    try:
-        write_old_stock(engine)
-        command.upgrade(config, "head")
+def test_downgrading_restores_the_old_tables_while_all_stock_is_at_default(upgraded):
+    config, engine = upgraded
+    command.downgrade(config, BEFORE_LOCATIONS)
+    with engine.connect() as connection:
+        assert not sa.inspect(connection).has_table("locations")
+        on_hand = connection.execute(sa.text("SELECT on_hand FROM stock_levels")).scalars()
+        assert list(on_hand) == [7]
+
+
+def test_downgrading_is_refused_while_stock_is_elsewhere_than_default(upgraded):
+    config, engine = upgraded
+    store = uuid.uuid4()
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.insert(LocationRow.__table__).values(
+                id=store, code="STORE", name="Store", active=True, created_at=now
+            )
+        )
+        connection.execute(
+            sa.insert(StockLevelRow.__table__).values(
+                product_id=PRODUCT,
+                location_id=store,
+                on_hand=1,
+                reorder_point=0,
+                version=1,
+                updated_at=now,
+            )
+        )
+    with pytest.raises(RuntimeError, match="other than DEFAULT"):
         command.downgrade(config, BEFORE_LOCATIONS)
-        with engine.connect() as connection:
-            assert not sa.inspect(connection).has_table("locations")
-            on_hand = connection.execute(sa.text("SELECT on_hand FROM stock_levels")).scalars()
-            assert list(on_hand) == [7]
-    finally:
-        engine.dispose()

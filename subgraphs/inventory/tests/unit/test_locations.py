@@ -20,22 +20,7 @@ from app.domain.schemas import (
     SetReorderPoint,
     SetStock,
 )
-from tests.unit.fakes import FakeCatalog, FakeUnitOfWork
-
-
-@pytest.fixture
-def product() -> UUID:
-    return uuid4()
-
-
-@pytest.fixture
-def catalog(product: UUID) -> FakeCatalog:
-    return FakeCatalog(product)
-
-
-@pytest.fixture
-def uow() -> FakeUnitOfWork:
-    return FakeUnitOfWork()
+from tests.unit.fakes import FakeUnitOfWork
 
 
 def create(code: str, uow: FakeUnitOfWork, name: str = "Store") -> UUID:

@@ -18,16 +18,6 @@ from tests.unit.fakes import FakeCatalog, FakeUnitOfWork
 
 
 @pytest.fixture
-def product() -> UUID:
-    return uuid4()
-
-
-@pytest.fixture
-def catalog(product: UUID) -> FakeCatalog:
-    return FakeCatalog(product)
-
-
-@pytest.fixture
 def uow(product: UUID, catalog: FakeCatalog) -> FakeUnitOfWork:
     """DEFAULT holds 10 of the product."""
     uow = FakeUnitOfWork()

@@ -15,28 +15,13 @@ from app.domain.errors import (
 )
 from app.domain.models import ProductStatus, StockChangeReason, StockLevel
 from app.domain.schemas import AdjustStock, SetReorderPoint, SetStock
-from tests.unit.fakes import FakeCatalog, FakeStockRepository, FakeUnitOfWork
+from tests.unit.fakes import FakeCatalog, FakeStockRepository
 
 
 def adjust(product_id: UUID, delta: int, key: str | None = None) -> AdjustStock:
     """Receive `delta` (sell it, when negative)."""
     reason = StockChangeReason.RECEIVED if delta > 0 else StockChangeReason.SOLD
     return AdjustStock(product_id=product_id, delta=delta, reason=reason, idempotency_key=key)
-
-
-@pytest.fixture
-def product() -> UUID:
-    return uuid4()
-
-
-@pytest.fixture
-def catalog(product: UUID) -> FakeCatalog:
-    return FakeCatalog(product)
-
-
-@pytest.fixture
-def uow() -> FakeUnitOfWork:
-    return FakeUnitOfWork()
 
 
 def test_first_adjustment_starts_tracking_the_product(product, catalog, uow):

@@ -1,4 +1,5 @@
-"""SQLAlchemy implementations of the inventory's repository interfaces."""
+"""The SQLAlchemy stock repository (levels), and the guarded-write helpers the other
+repositories share."""
 
 from __future__ import annotations
 
@@ -11,12 +12,10 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     ScalarSelect,
-    Select,
     cast,
     delete,
     exists,
     func,
-    insert,
     select,
     tuple_,
     update,
@@ -30,30 +29,16 @@ from app.domain.models import (
     StockChange,
     StockLevel,
     StockLevelFilter,
-    StockMovement,
 )
 from app.domain.repositories import (
-    IdempotencyStore,
-    MovementRepository,
     StockRepository,
-    StoredResult,
 )
-from app.infrastructure.db.models import (
-    IdempotencyKeyRow,
-    LocationRow,
-    StockLevelRow,
-    StockMovementRow,
-)
+from app.infrastructure.db.models import LocationRow, StockLevelRow
 from app.infrastructure.db.rows import (
-    levels_from_snapshot,
-    levels_snapshot,
     to_level,
-    to_movement,
 )
 
 levels = StockLevelRow.__table__
-movements = StockMovementRow.__table__
-idempotency_keys = IdempotencyKeyRow.__table__
 locations = LocationRow.__table__
 
 # A level's columns as a write found (and locked) them, each a scalar subquery of the CTE.
@@ -268,80 +253,3 @@ class SqlAlchemyStockRepository(StockRepository):
     def _one(self, statement: Any) -> StockLevel | None:
         row = self.session.execute(statement).first()
         return to_level(row) if row else None
-
-
-class SqlAlchemyMovementRepository(MovementRepository):
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def add(self, movement: StockMovement) -> None:
-        self.session.execute(
-            insert(movements).values(
-                id=movement.id,
-                product_id=movement.product_id,
-                location_id=movement.location_id,
-                delta=movement.delta,
-                on_hand_after=movement.on_hand_after,
-                reason=movement.reason.value,
-                reference=movement.reference,
-                created_at=movement.created_at,
-            )
-        )
-
-    def list_for(
-        self, levels: Sequence[LevelKey], *, limit: int, before: int | None
-    ) -> dict[LevelKey, list[StockMovement]]:
-        level = (movements.c.product_id, movements.c.location_id)
-        newest_first = movements.c.position.desc()
-        rank = func.row_number().over(partition_by=level, order_by=newest_first)
-        # Products first: the index leads with them, and a page of levels has few locations.
-        ranked: Select[Any] = select(movements, rank.label("rank")).where(
-            movements.c.product_id.in_({product_id for product_id, _ in levels}),
-            tuple_(*level).in_(levels),
-        )
-        if before is not None:
-            ranked = ranked.where(movements.c.position < before)
-        page = ranked.subquery()
-        statement = (
-            select(page)
-            .where(page.c.rank <= limit)
-            .order_by(page.c.product_id, page.c.location_id, page.c.position.desc())
-        )
-        found: dict[LevelKey, list[StockMovement]] = {key: [] for key in levels}
-        for row in self.session.execute(statement):
-            found[row.product_id, row.location_id].append(to_movement(row))
-        return found
-
-    def count_for(self, level: LevelKey) -> int:
-        product_id, location_id = level
-        statement = select(func.count()).where(
-            movements.c.product_id == product_id, movements.c.location_id == location_id
-        )
-        return self.session.execute(statement).scalar_one()
-
-
-class SqlAlchemyIdempotencyStore(IdempotencyStore):
-    """Keys and the levels each answered, stored as JSON (`levels_snapshot`)."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def get(self, key: str) -> StoredResult | None:
-        statement = select(idempotency_keys).where(idempotency_keys.c.key == key)
-        row = self.session.execute(statement).first()
-        return StoredResult(row.fingerprint, levels_from_snapshot(row.result)) if row else None
-
-    def claim(self, key: str, *, fingerprint: str, now: datetime) -> bool:
-        values = {"key": key, "fingerprint": fingerprint, "result": None, "created_at": now}
-        return insert_ignoring_conflicts(self.session, idempotency_keys, values)
-
-    def complete(self, key: str, levels: Sequence[StockLevel]) -> None:
-        self.session.execute(
-            update(idempotency_keys)
-            .where(idempotency_keys.c.key == key)
-            .values(result=levels_snapshot(levels))
-        )
-
-    def purge(self, *, older_than: datetime) -> int:
-        statement = delete(idempotency_keys).where(idempotency_keys.c.created_at < older_than)
-        return self.session.execute(statement).rowcount
