@@ -224,3 +224,54 @@ async def test_a_page_of_a_hundred_products_inventory_costs_one_select(
     assert [len(entity["inventory"]["levels"]) for entity in found[:2]] == [2, 1]
     assert found[0]["inventory"]["onHand"] == found[0]["stock"]["onHand"] + 7
     assert found[1]["inventory"]["onHand"] == found[1]["stock"]["onHand"]
+
+
+async def test_the_locations_of_a_page_s_levels_cost_one_more_select(client, stocked, statements):
+    query = INVENTORY.replace("levels { onHand reorderPoint }", "levels { location { code } }")
+    statements.statements.clear()
+    found = await entities(client, query, stocked[:100])
+    assert {level["location"]["code"] for e in found for level in e["inventory"]["levels"]} == {
+        "DEFAULT"
+    }
+    assert len(statements.selects) == len(statements.statements) == 2
+
+
+TRANSFER = """
+mutation ($input: TransferStockInput!) {
+  transferStock(input: $input) { from { onHand } to { onHand } userErrors { code } }
+}"""
+
+
+async def test_a_transfer_costs_nine_statements(app, client, product, statements, hold):
+    store = uuid.uuid4()
+    location = {
+        "id": store,
+        "code": "STORE",
+        "name": "Store",
+        "active": True,
+        "created_at": datetime.now(UTC),
+    }
+    insert_rows(app.state.runtime.engine, LocationRow.__table__, [location])
+    await adjust(client, product, 5)
+    given = {
+        "productId": product,
+        "fromLocationId": str(DEFAULT_LOCATION_ID),
+        "toLocationId": str(store),
+        "quantity": 2,
+    }
+    statements.statements.clear()
+    body = await graphql(client, TRANSFER, input=given)
+    assert body["data"]["transferStock"]["userErrors"] == []
+    # Hold both locations; then, per level in location-id order, track it and change it (one
+    # guarded statement each); the two movements; the events.
+    assert kinds(statements) == [
+        hold,
+        hold,
+        "INSERT",
+        "WITH",
+        "INSERT",
+        "WITH",
+        "INSERT",
+        "INSERT",
+        "INSERT",
+    ]
