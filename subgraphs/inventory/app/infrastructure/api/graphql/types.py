@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Generator
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, Generic, TypeVar
 
 import strawberry
 from strawberry.types import Info
@@ -85,8 +85,8 @@ class StockLevel:
         description="The product counted; the router fetches its other fields. Nullable so "
         "that a product the catalog no longer has leaves the level readable."
     )
-    def product(self) -> Product | None:
-        return Product(id=self.product_id)
+    def product(self, info: Info) -> Product | None:
+        return Product.reference(info, self.product_id)
 
     @strawberry.field(description="Where the stock is.")
     async def location(self, info: Info) -> Location:
@@ -123,9 +123,12 @@ class ProductInventory:
         description="available <= the sum of the levels' reorder points; false when the "
         "product is stocked nowhere."
     )
-    levels: list[StockLevel] = strawberry.field(
-        description="One per active location that stocks the product."
-    )
+    stock: strawberry.Private[models.ProductStock]
+
+    @strawberry.field(description="One per active location that stocks the product.")
+    def levels(self) -> list[StockLevel]:
+        # A resolver, so that a page that asks only for the totals builds no level objects.
+        return [StockLevel.from_domain(level) for level in self.stock.levels]
 
     @classmethod
     def from_domain(cls, stock: models.ProductStock) -> ProductInventory:
@@ -133,50 +136,67 @@ class ProductInventory:
             on_hand=stock.on_hand,
             available=stock.available,
             low_stock=stock.low_stock,
-            levels=[StockLevel.from_domain(level) for level in stock.levels],
+            stock=stock,
         )
+
+
+class Later(Generic[T]):
+    """A value to load only if a query awaits it: graphql-core awaits a field's awaitable value,
+    and unlike a coroutine, one nobody awaits is no error."""
+
+    def __init__(self, load: Callable[[], Awaitable[T]]) -> None:
+        self.load = load
+
+    def __await__(self) -> Generator[Any, None, T]:
+        return self.load().__await__()
 
 
 @strawberry.federation.type(keys=["id"])
 class Product:
+    # Plain fields, not resolvers: the fields of a thousand `_entities` cost no resolver calls.
     id: strawberry.ID
-    # Resolved `_entities` arrive with their stock; a product a level points at loads it only
-    # if a stock field is asked for (the router asks for none of them).
-    known: strawberry.Private[models.ProductStock | None] = None
-
-    @strawberry.field(
+    stock: StockLevel = strawberry.field(
         description="The level at the DEFAULT location; zeros with tracked: false for a "
         "product never stocked there.",
         deprecation_reason="Only the DEFAULT location; use `inventory`, which totals all.",
     )
-    def stock(self, info: Info) -> StockLevel:
-        return self._from_stock(info, lambda stock: StockLevel.from_domain(stock.default))  # type: ignore[return-value]
+    in_stock: bool = strawberry.field(description="inventory.available > 0")
+    inventory: ProductInventory = strawberry.field(
+        description="Totals over active locations, and their levels."
+    )
 
-    @strawberry.field(description="inventory.available > 0")
-    def in_stock(self, info: Info) -> bool:
-        return self._from_stock(info, lambda stock: stock.in_stock)  # type: ignore[return-value]
+    @classmethod
+    def from_domain(cls, product_id: strawberry.ID, stock: models.ProductStock) -> Product:
+        return cls(
+            id=product_id,
+            stock=StockLevel.from_domain(stock.default),
+            in_stock=stock.in_stock,
+            inventory=ProductInventory.from_domain(stock),
+        )
 
-    @strawberry.field(description="Totals over active locations, and their levels.")
-    def inventory(self, info: Info) -> ProductInventory:
-        return self._from_stock(info, ProductInventory.from_domain)  # type: ignore[return-value]
+    @classmethod
+    def reference(cls, info: Info, product_id: strawberry.ID) -> Product:
+        """The product a level points at: its stock loads (batched) only if a field asks."""
 
-    def _from_stock(self, info: Info, pick: Callable[[models.ProductStock], T]) -> T | Awaitable[T]:
-        # Plain values when the stock is known, so that the fields of a thousand entities
-        # cost no coroutines; graphql-core awaits what a resolver returns otherwise.
-        if self.known is not None:
-            return pick(self.known)
+        def later(pick: Callable[[models.ProductStock], T]) -> Any:
+            async def load() -> T:
+                stock = await info.context.loaders.product_stock.load(product_id)
+                assert stock is not None  # the id came from a stored level, so is a UUID
+                return pick(stock)
 
-        async def load() -> T:
-            self.known = await info.context.loaders.product_stock.load(self.id)
-            assert self.known is not None  # the id came from a stored level, so is a UUID
-            return pick(self.known)
+            return Later(load)
 
-        return load()
+        return cls(
+            id=product_id,
+            stock=later(lambda stock: StockLevel.from_domain(stock.default)),
+            in_stock=later(lambda stock: stock.in_stock),
+            inventory=later(ProductInventory.from_domain),
+        )
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Product | None:
         stock = await info.context.loaders.product_stock.load(id)
-        return None if stock is None else cls(id=id, known=stock)
+        return None if stock is None else cls.from_domain(id, stock)
 
     @classmethod
     async def resolve_references(
@@ -186,7 +206,7 @@ class Product:
         ids = [key["id"] for key in keys]
         found = await info.context.loaders.product_stock.load_many(ids)
         return [
-            None if stock is None else cls(id=product_id, known=stock)
+            None if stock is None else cls.from_domain(product_id, stock)
             for product_id, stock in zip(ids, found, strict=True)
         ]
 
