@@ -8,10 +8,26 @@ from collections.abc import Callable
 from subgraph_kit.core.outbox import LogEventSink, OutboxRelay
 
 from app.domain.repositories import UnitOfWork
-from app.domain.schemas import LowStock, StockChanged, StockDepleted, StockReplenished
+from app.domain.schemas import (
+    LocationCreated,
+    LocationDeactivated,
+    LowStock,
+    StockChanged,
+    StockDepleted,
+    StockReplenished,
+    StockTransferred,
+)
 
 # Every event the inventory publishes (a test checks that the use cases raise no other).
-PUBLISHED_EVENTS = (StockChanged, StockDepleted, StockReplenished, LowStock)
+PUBLISHED_EVENTS = (
+    StockChanged,
+    StockDepleted,
+    StockReplenished,
+    LowStock,
+    StockTransferred,
+    LocationCreated,
+    LocationDeactivated,
+)
 
 
 def outbox_relay(uow_factory: Callable[[], UnitOfWork], *, interval: float) -> OutboxRelay:

@@ -33,3 +33,33 @@ class ProductsUnavailable(DomainError):
     """The products subgraph could not say whether the product exists."""
 
     code = "PRODUCTS_UNAVAILABLE"
+
+
+class ProductNotActive(DomainError):
+    """The product's catalog status forbids the write (an ARCHIVED product takes no stock in)."""
+
+    code = "PRODUCT_NOT_ACTIVE"
+
+
+class LocationNotFound(DomainError):
+    """No location has the id a request names."""
+
+    code = "LOCATION_NOT_FOUND"
+
+
+class LocationInactive(DomainError):
+    """The location was deactivated: it takes no stock writes."""
+
+    code = "LOCATION_INACTIVE"
+
+
+class DuplicateLocationCode(DomainError):
+    """Another location has this code."""
+
+    code = "DUPLICATE_LOCATION_CODE"
+
+
+class LocationNotEmpty(DomainError):
+    """A location that holds stock cannot be deactivated."""
+
+    code = "LOCATION_NOT_EMPTY"

@@ -9,6 +9,11 @@ from uuid import UUID
 
 MAX_ON_HAND = 2**31 - 1  # what a GraphQL Int can carry
 
+# The location the migration creates and every request that names none works on. Its id is
+# fixed, so that "no location" needs no lookup.
+DEFAULT_LOCATION_ID = UUID("00000000-0000-4000-8000-000000000001")
+DEFAULT_LOCATION_CODE = "DEFAULT"
+
 
 class StockChangeReason(enum.Enum):
     RECEIVED = "RECEIVED"
@@ -19,11 +24,25 @@ class StockChangeReason(enum.Enum):
     DAMAGED = "DAMAGED"
     SHRINKAGE = "SHRINKAGE"
     OTHER = "OTHER"
+    TRANSFER_IN = "TRANSFER_IN"
+    TRANSFER_OUT = "TRANSFER_OUT"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A place that holds stock: a warehouse, a store, a van."""
+
+    id: UUID
+    code: str
+    name: str
+    active: bool
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
 class StockLevel:
-    """How much of one product is on hand; `tracked` is False until it is first stocked."""
+    """How much of one product is on hand at one location; `tracked` is False until it is
+    first stocked there."""
 
     product_id: UUID
     on_hand: int
@@ -31,6 +50,7 @@ class StockLevel:
     version: int
     updated_at: datetime | None
     tracked: bool = True
+    location_id: UUID = DEFAULT_LOCATION_ID
 
     @property
     def available(self) -> int:
@@ -48,11 +68,46 @@ class StockLevel:
         return self.tracked and self.available <= self.reorder_point
 
     @classmethod
-    def untracked(cls, product_id: UUID) -> StockLevel:
-        """The stock of a product that was never stocked: zeros, `tracked=False`."""
+    def untracked(cls, product_id: UUID, location_id: UUID = DEFAULT_LOCATION_ID) -> StockLevel:
+        """The stock of a product never stocked at a location: zeros, `tracked=False`."""
         return cls(
-            product_id, on_hand=0, reorder_point=0, version=0, updated_at=None, tracked=False
+            product_id,
+            on_hand=0,
+            reorder_point=0,
+            version=0,
+            updated_at=None,
+            tracked=False,
+            location_id=location_id,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class ProductStock:
+    """All that inventory holds of one product: its level at DEFAULT (what `Product.stock`
+    reports, zeros if never stocked there) and its tracked levels at active locations."""
+
+    default: StockLevel
+    levels: tuple[StockLevel, ...]
+
+    @property
+    def on_hand(self) -> int:
+        return sum(level.on_hand for level in self.levels)
+
+    @property
+    def available(self) -> int:
+        """What can be sold anywhere: on hand until reservations exist."""
+        return sum(level.available for level in self.levels)
+
+    @property
+    def in_stock(self) -> bool:
+        return self.available > 0
+
+    @property
+    def low_stock(self) -> bool:
+        """Whether the product, counted over its active locations, is at or below the sum of
+        their reorder points (a product stocked nowhere is not low)."""
+        reorder_point = sum(level.reorder_point for level in self.levels)
+        return bool(self.levels) and self.available <= reorder_point
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +122,7 @@ class StockMovement:
     reference: str | None
     created_at: datetime
     position: int = 0  # order of insertion, set by the repository
+    location_id: UUID = DEFAULT_LOCATION_ID
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,26 +146,41 @@ class StockChange:
 @dataclass(frozen=True, slots=True)
 class StockLevelFilter:
     product_ids: tuple[UUID, ...] | None = None
+    location_ids: tuple[UUID, ...] | None = None
     low_stock: bool | None = None
     out_of_stock: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class StockLevelPage:
-    """Which page of tracked levels is asked for: `first` levels after product id `after`."""
+    """Which page of tracked levels is asked for: `first` levels after the (product id,
+    location id) `after`."""
 
     filter: StockLevelFilter
     first: int
-    after: UUID | None = None
+    after: tuple[UUID, UUID] | None = None
+
+
+# A level's identity: (product id, location id).
+LevelKey = tuple[UUID, UUID]
 
 
 @dataclass(frozen=True, slots=True)
 class MovementPage:
-    """Which page of movements is asked for, per product: `first` older than `before`."""
+    """Which page of movements is asked for, per level: `first` older than `before`."""
 
-    product_ids: tuple[UUID, ...]
+    levels: tuple[LevelKey, ...]
     first: int
     before: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LocationPage:
+    """Which page of locations is asked for: `first` after code `after`, ordered by code."""
+
+    first: int
+    after: str | None = None
+    include_inactive: bool = False
 
 
 class ProductStatus(enum.StrEnum):
@@ -128,3 +199,11 @@ class CatalogProduct:
     sku: str
     name: str
     status: ProductStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """Stock moved between two locations: the change at the source and at the destination."""
+
+    source: StockChange
+    destination: StockChange

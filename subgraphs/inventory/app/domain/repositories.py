@@ -12,6 +12,9 @@ from subgraph_kit.core.unit_of_work import UnitOfWork as BaseUnitOfWork
 
 from app.domain.models import (
     CatalogProduct,
+    LevelKey,
+    Location,
+    LocationPage,
     StockChange,
     StockLevel,
     StockLevelFilter,
@@ -20,29 +23,43 @@ from app.domain.models import (
 
 
 class StockRepository(abc.ABC):
-    """Stock levels. Each write starts tracking the product (at zero) if it is not tracked yet,
-    and returns a `StockChange`: the level as the write found it and as it left it. A write
-    that changes nothing leaves the level as it found it: no version bump, and a product it
-    found untracked stays untracked (`before == after`)."""
+    """Stock levels, one per (product, location). Each write starts tracking the product at
+    the location (at zero) if it is not tracked there yet, and returns a `StockChange`: the
+    level as the write found it and as it left it. A write that changes nothing leaves the
+    level as it found it: no version bump, and a level it found untracked stays untracked
+    (`before == after`)."""
 
     @abc.abstractmethod
-    def get(self, product_id: UUID) -> StockLevel | None:
-        """Return the tracked level of a product, or None."""
+    def get(self, product_id: UUID, location_id: UUID) -> StockLevel | None:
+        """Return the tracked level of a product at a location, or None."""
 
     @abc.abstractmethod
-    def get_many(self, product_ids: Sequence[UUID]) -> list[StockLevel]:
-        """Return the tracked levels among `product_ids`, in any order (one query)."""
+    def get_many(self, product_ids: Sequence[UUID], location_id: UUID) -> list[StockLevel]:
+        """Return the tracked levels among `product_ids` at one location, in any order (one
+        query)."""
 
     @abc.abstractmethod
-    def list(self, *, filter: StockLevelFilter, limit: int, after: UUID | None) -> list[StockLevel]:
-        """Return up to `limit` tracked levels matching `filter`, ordered by product id."""
+    def of_products(self, product_ids: Sequence[UUID]) -> list[tuple[StockLevel, bool]]:
+        """Return every tracked level of `product_ids`, each with whether its location is
+        active, in any order (one query)."""
+
+    @abc.abstractmethod
+    def list(
+        self, *, filter: StockLevelFilter, limit: int, after: LevelKey | None
+    ) -> list[StockLevel]:
+        """Return up to `limit` tracked levels matching `filter`, ordered by product id, then
+        location id."""
 
     @abc.abstractmethod
     def count(self, *, filter: StockLevelFilter) -> int:
         """Return how many tracked levels match `filter`."""
 
     @abc.abstractmethod
-    def lock(self, product_id: UUID, *, now: datetime) -> StockChange:
+    def holds_stock(self, location_id: UUID) -> bool:
+        """Tell whether any level at the location has something on hand."""
+
+    @abc.abstractmethod
+    def lock(self, product_id: UUID, location_id: UUID, *, now: datetime) -> StockChange:
         """Lock the level until the transaction ends; `after` is it as locked, and current."""
 
     @abc.abstractmethod
@@ -50,7 +67,9 @@ class StockRepository(abc.ABC):
         """End a write that changes nothing after `lock`: leave the level as `lock` found it."""
 
     @abc.abstractmethod
-    def add_to_on_hand(self, product_id: UUID, delta: int, *, now: datetime) -> StockChange | None:
+    def add_to_on_hand(
+        self, product_id: UUID, location_id: UUID, delta: int, *, now: datetime
+    ) -> StockChange | None:
         """Atomically add `delta`; None (and no change) when the result would leave 0..MAX."""
 
     @abc.abstractmethod
@@ -61,9 +80,41 @@ class StockRepository(abc.ABC):
 
     @abc.abstractmethod
     def set_reorder_point(
-        self, product_id: UUID, reorder_point: int, *, now: datetime
+        self, product_id: UUID, location_id: UUID, reorder_point: int, *, now: datetime
     ) -> StockChange:
         """Set the reorder point; a level that already has it is left as found."""
+
+
+class LocationRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, location: Location) -> bool:
+        """Stage a new location; False (nothing added) when its code is taken."""
+
+    @abc.abstractmethod
+    def get_many(self, location_ids: Sequence[UUID]) -> list[Location]:
+        """Return the locations among `location_ids`, in any order (one query)."""
+
+    @abc.abstractmethod
+    def get_by_codes(self, codes: Sequence[str]) -> list[Location]:
+        """Return the locations among `codes`, in any order (one query)."""
+
+    @abc.abstractmethod
+    def list(self, page: LocationPage, *, limit: int) -> list[Location]:
+        """Return up to `limit` locations of `page`, ordered by code."""
+
+    @abc.abstractmethod
+    def count(self, *, include_inactive: bool) -> int:
+        """Return how many locations there are (active only, unless `include_inactive`)."""
+
+    @abc.abstractmethod
+    def hold(self, location_id: UUID) -> Location | None:
+        """Return the location, and keep it from being deactivated until the transaction
+        ends (stock writes call it first)."""
+
+    @abc.abstractmethod
+    def deactivate(self, location_id: UUID) -> Location | None:
+        """Mark an active location inactive, waiting for the writes that hold it; None when
+        it is not there or not active."""
 
 
 class MovementRepository(abc.ABC):
@@ -73,21 +124,22 @@ class MovementRepository(abc.ABC):
 
     @abc.abstractmethod
     def list_for(
-        self, product_ids: Sequence[UUID], *, limit: int, before: int | None
-    ) -> dict[UUID, list[StockMovement]]:
-        """Return, per product, up to `limit` movements newest first, older than `before`."""
+        self, levels: Sequence[LevelKey], *, limit: int, before: int | None
+    ) -> dict[LevelKey, list[StockMovement]]:
+        """Return, per level, up to `limit` movements newest first, older than `before`."""
 
     @abc.abstractmethod
-    def count_for(self, product_id: UUID) -> int:
-        """Return how many movements one product has."""
+    def count_for(self, level: LevelKey) -> int:
+        """Return how many movements one level has."""
 
 
 @dataclass(frozen=True, slots=True)
 class StoredResult:
-    """What an idempotency key recorded: the command's fingerprint and the level it answered."""
+    """What an idempotency key recorded: the command's fingerprint and the levels it answered
+    (one for a write at one location, source then destination for a transfer)."""
 
     fingerprint: str
-    level: StockLevel
+    levels: tuple[StockLevel, ...]
 
 
 class IdempotencyStore(abc.ABC):
@@ -100,8 +152,8 @@ class IdempotencyStore(abc.ABC):
         """Take `key` for this transaction; False when another (committed) one holds it."""
 
     @abc.abstractmethod
-    def complete(self, key: str, level: StockLevel) -> None:
-        """Record the level the command that claimed `key` answered with."""
+    def complete(self, key: str, levels: Sequence[StockLevel]) -> None:
+        """Record the levels the command that claimed `key` answered with."""
 
     @abc.abstractmethod
     def purge(self, *, older_than: datetime) -> int:
@@ -109,8 +161,9 @@ class IdempotencyStore(abc.ABC):
 
 
 class UnitOfWork(BaseUnitOfWork):
-    """One transaction over levels, movements, idempotency keys and the outbox."""
+    """One transaction over locations, levels, movements, idempotency keys and the outbox."""
 
+    locations: LocationRepository
     stock: StockRepository
     movements: MovementRepository
     idempotency: IdempotencyStore

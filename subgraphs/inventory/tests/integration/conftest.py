@@ -12,12 +12,11 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi import FastAPI
-from subgraph_kit_testing.databases import empty_tables
 from subgraph_kit_testing.http import API_KEY
 
-from app.infrastructure.db.models import Base
 from app.main import create_app
 from app.settings import Settings
+from tests.integration.helpers import empty_database
 from tests.integration.misbehaving_products import misbehaving_products
 from tests.unit.fakes import FakeCatalog
 
@@ -35,9 +34,9 @@ def catalog() -> FakeCatalog:
 
 @pytest.fixture
 def app(settings: Settings, catalog: FakeCatalog) -> Iterator[FastAPI]:
-    """The app over a database emptied before each test."""
+    """The app over a database emptied before each test (but for the DEFAULT location)."""
     application = create_app(settings, catalog=catalog)
-    empty_tables(application.state.runtime.engine, Base.metadata)
+    empty_database(application.state.runtime.engine)
     yield application
     application.state.runtime.engine.dispose()
 

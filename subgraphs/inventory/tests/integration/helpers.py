@@ -2,10 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
+from subgraph_kit_testing.databases import empty_tables, insert_rows
 from subgraph_kit_testing.http import graphql
+
+from app.domain.models import DEFAULT_LOCATION_CODE, DEFAULT_LOCATION_ID
+from app.infrastructure.db.models import Base, LocationRow
+
+
+def empty_database(engine: sa.Engine) -> None:
+    """Delete every row, then put back the DEFAULT location the migration creates."""
+    empty_tables(engine, Base.metadata)
+    default = {
+        "id": DEFAULT_LOCATION_ID,
+        "code": DEFAULT_LOCATION_CODE,
+        "name": "Default location",
+        "active": True,
+        "created_at": datetime.now(UTC),
+    }
+    insert_rows(engine, LocationRow.__table__, [default])
+
 
 LEVEL_FIELDS = "productId onHand available reorderPoint lowStock tracked version"
 ADJUST = f"""
@@ -27,8 +47,9 @@ mutation ($input: SetStockInput!) {{
 async def adjust(
     client: httpx.AsyncClient, product_id: str, delta: int, **fields: Any
 ) -> dict[str, Any]:
-    """Call adjustStock and return its payload."""
-    given = {"productId": product_id, "delta": delta, "reason": "RECEIVED"} | fields
+    """Call adjustStock (RECEIVED, or SOLD when `delta` is negative) and return its payload."""
+    reason = "RECEIVED" if delta > 0 else "SOLD"
+    given = {"productId": product_id, "delta": delta, "reason": reason} | fields
     return (await graphql(client, ADJUST, input=given))["data"]["adjustStock"]
 
 

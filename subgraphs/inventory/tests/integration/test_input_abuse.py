@@ -30,6 +30,7 @@ SQL = [
 ]
 MALFORMED_IDS = ["", " ", "\u0000", "x" * 10_000, "'; --", "00000000-0000-0000-0000-00000000000g"]
 ZERO_ID = "00000000-0000-0000-0000-000000000000"
+MAX_ID = "ffffffff-ffff-ffff-ffff-ffffffffffff"
 ODD_CHARACTERS = pytest.mark.parametrize(
     "text",
     ["nul \u0000 inside", "lone \ud800 high surrogate", "lone \udfff low surrogate"],
@@ -206,9 +207,10 @@ LEVEL_CURSORS = [
     b64(b"[1, 2, 3]"),
     b64(b'["level"]'),
     b64(b"\xff\xfe"),
-    encode_cursor("level", "not-a-uuid"),
-    encode_cursor("level", 5),
-    encode_cursor("level", "'; DROP TABLE stock_levels; --"),
+    encode_cursor("level", "not-a-uuid", ZERO_ID),
+    encode_cursor("level", ZERO_ID, 5),
+    encode_cursor("level", ZERO_ID),  # one from before locations: product id alone
+    encode_cursor("level", "'; DROP TABLE stock_levels; --", ZERO_ID),
     encode_cursor("movement", 1),  # another list's cursor
     encode_cursor("CREATED_AT_DESC", "2020-01-01T00:00:00", ZERO_ID),  # a products cursor
 ]
@@ -223,7 +225,7 @@ MOVEMENT_CURSORS = [
     encode_cursor("movement", "5"),
     encode_cursor("movement", True),
     b64(b'["movement", NaN]'),
-    encode_cursor("level", ZERO_ID),  # another list's cursor
+    encode_cursor("level", ZERO_ID, ZERO_ID),  # another list's cursor
 ]
 
 
@@ -243,8 +245,8 @@ async def test_malformed_cursors_are_refused(client, product, connection, cursor
 @pytest.mark.parametrize(
     ("connection", "cursor"),
     [
-        ("stockLevels", encode_cursor("level", ZERO_ID)),
-        ("stockLevels", encode_cursor("level", "ffffffff-ffff-ffff-ffff-ffffffffffff")),
+        ("stockLevels", encode_cursor("level", ZERO_ID, ZERO_ID)),
+        ("stockLevels", encode_cursor("level", MAX_ID, MAX_ID)),
         ("movements", encode_cursor("movement", 2**63 - 1)),
         ("movements", encode_cursor("movement", 1)),
     ],

@@ -11,7 +11,8 @@ import pytest
 from subgraph_kit_testing.databases import insert_rows
 from subgraph_kit_testing.http import entities
 
-from app.infrastructure.db.models import StockLevelRow
+from app.domain.models import DEFAULT_LOCATION_ID
+from app.infrastructure.db.models import LocationRow, StockLevelRow
 from tests.integration.helpers import adjust, graphql, set_stock
 
 pytestmark = pytest.mark.anyio
@@ -38,6 +39,7 @@ def stocked(app) -> list[str]:
     rows = [
         {
             "product_id": uuid.uuid4(),
+            "location_id": DEFAULT_LOCATION_ID,
             "on_hand": 3 if index % 5 == 0 else 40,
             "reorder_point": 5,
             "version": 1,
@@ -100,6 +102,12 @@ mutation ($id: ID!, $point: Int!) {
 }"""
 
 
+@pytest.fixture
+def hold(is_postgres) -> str:
+    """How a write holds its location first: FOR SHARE on Postgres, the write lock on SQLite."""
+    return "SELECT" if is_postgres else "UPDATE"
+
+
 def kinds(statements) -> list[str]:
     """The first word of each statement since the last look, then forget them."""
     seen = [statement.split()[0].upper() for statement in statements.statements]
@@ -107,70 +115,163 @@ def kinds(statements) -> list[str]:
     return seen
 
 
-async def test_an_adjustment_costs_four_statements_whether_the_level_is_new_or_not(
-    client, product, statements
+async def test_an_adjustment_costs_five_statements_whether_the_level_is_new_or_not(
+    client, product, statements, hold
 ):
-    # Track the product; change the level, reading it as it was (WITH … UPDATE … RETURNING);
-    # the movement; the events.
+    # Hold the location; track the product there; change the level, reading it as it was
+    # (WITH … UPDATE … RETURNING); the movement; the events.
     statements.statements.clear()
     await adjust(client, product, 5)
-    assert kinds(statements) == ["INSERT", "WITH", "INSERT", "INSERT"]
+    assert kinds(statements) == [hold, "INSERT", "WITH", "INSERT", "INSERT"]
     await adjust(client, product, 2)
-    assert kinds(statements) == ["INSERT", "WITH", "INSERT", "INSERT"]
+    assert kinds(statements) == [hold, "INSERT", "WITH", "INSERT", "INSERT"]
 
 
-async def test_a_refused_adjustment_costs_three_statements(client, product, statements):
+async def test_a_refused_adjustment_costs_four_statements(client, product, statements, hold):
     statements.statements.clear()
     payload = await adjust(client, product, -1)
     assert payload["userErrors"][0]["code"] == "INSUFFICIENT_STOCK"
-    assert kinds(statements) == ["INSERT", "WITH", "SELECT"]
+    assert kinds(statements) == [hold, "INSERT", "WITH", "SELECT"]
 
 
-async def test_an_adjustment_with_a_key_costs_seven_statements_and_its_replay_one(
-    client, product, statements
+async def test_an_adjustment_with_a_key_costs_eight_statements_and_its_replay_one(
+    client, product, statements, hold
 ):
     statements.statements.clear()
     await adjust(client, product, 5, idempotencyKey="k-1")
     # Look the key up, claim it, the adjustment, then store its result.
-    assert kinds(statements) == ["SELECT", "INSERT", "INSERT", "WITH", "INSERT", "INSERT", "UPDATE"]
+    adjustment = [hold, "INSERT", "WITH", "INSERT", "INSERT"]
+    assert kinds(statements) == ["SELECT", "INSERT", *adjustment, "UPDATE"]
     await adjust(client, product, 5, idempotencyKey="k-1")
     assert kinds(statements) == ["SELECT"]
 
 
-async def test_setting_stock_costs_five_statements_and_a_stale_version_two(
-    client, product, statements
+async def test_setting_stock_costs_six_statements_and_a_stale_version_three(
+    client, product, statements, hold
 ):
     statements.statements.clear()
     await set_stock(client, product, 7)
-    # Track the product, lock the level, update it, the movement, the events.
-    assert kinds(statements) == ["INSERT", "SELECT", "UPDATE", "INSERT", "INSERT"]
+    # Hold the location, track the product, lock the level, update it, the movement, the events.
+    assert kinds(statements) == [hold, "INSERT", "SELECT", "UPDATE", "INSERT", "INSERT"]
     payload = await set_stock(client, product, 3, expectedVersion=0)
     assert payload["userErrors"][0]["code"] == "VERSION_CONFLICT"
-    assert kinds(statements) == ["INSERT", "SELECT"]
+    assert kinds(statements) == [hold, "INSERT", "SELECT"]
 
 
-async def test_setting_the_reorder_point_costs_two_statements(client, product, statements):
+async def test_setting_the_reorder_point_costs_three_statements(client, product, statements, hold):
     await adjust(client, product, 9)
     statements.statements.clear()
     body = await graphql(client, REORDER, id=product, point=4)
     assert body["data"]["setReorderPoint"]["userErrors"] == []
-    assert kinds(statements) == ["INSERT", "WITH"]
+    assert kinds(statements) == [hold, "INSERT", "WITH"]
 
 
-async def test_writes_that_change_nothing_cost_three_statements_at_most(
-    client, product, statements
+async def test_writes_that_change_nothing_cost_four_statements_at_most(
+    client, product, statements, hold
 ):
     # A product never stocked: the row the write tracked it with to take its lock goes again.
     statements.statements.clear()
     await set_stock(client, product, 0)
-    assert kinds(statements) == ["INSERT", "SELECT", "DELETE"]
+    assert kinds(statements) == [hold, "INSERT", "SELECT", "DELETE"]
     await graphql(client, REORDER, id=product, point=0)
-    assert kinds(statements) == ["INSERT", "WITH", "DELETE"]
+    assert kinds(statements) == [hold, "INSERT", "WITH", "DELETE"]
     # A tracked level: the guarded update updates nothing, and the answer is read.
     await adjust(client, product, 9)
     await graphql(client, REORDER, id=product, point=4)
     statements.statements.clear()
     await graphql(client, REORDER, id=product, point=4)
-    assert kinds(statements) == ["INSERT", "WITH", "SELECT"]
+    assert kinds(statements) == [hold, "INSERT", "WITH", "SELECT"]
     await set_stock(client, product, 9)
-    assert kinds(statements) == ["INSERT", "SELECT"]
+    assert kinds(statements) == [hold, "INSERT", "SELECT"]
+
+
+INVENTORY = """
+query ($representations: [_Any!]!) {
+  _entities(representations: $representations) {
+    ... on Product {
+      inStock
+      stock { onHand }
+      inventory { onHand available lowStock levels { onHand reorderPoint } }
+    }
+  }
+}"""
+
+
+async def test_a_page_of_a_hundred_products_inventory_costs_one_select(
+    app, client, stocked, statements
+):
+    # A second location stocks every other product of the page: totals span both.
+    store = uuid.uuid4()
+    now = datetime.now(UTC)
+    location = {"id": store, "code": "STORE", "name": "Store", "active": True, "created_at": now}
+    insert_rows(app.state.runtime.engine, LocationRow.__table__, [location])
+    page = stocked[:100]
+    rows = [
+        {
+            "product_id": uuid.UUID(product_id),
+            "location_id": store,
+            "on_hand": 7,
+            "reorder_point": 0,
+            "version": 1,
+            "updated_at": now,
+        }
+        for product_id in page[::2]
+    ]
+    insert_rows(app.state.runtime.engine, StockLevelRow.__table__, rows)
+    statements.statements.clear()
+    found = await entities(client, INVENTORY, page)
+    assert len(statements.statements) == 1
+    assert [len(entity["inventory"]["levels"]) for entity in found[:2]] == [2, 1]
+    assert found[0]["inventory"]["onHand"] == found[0]["stock"]["onHand"] + 7
+    assert found[1]["inventory"]["onHand"] == found[1]["stock"]["onHand"]
+
+
+async def test_the_locations_of_a_page_s_levels_cost_one_more_select(client, stocked, statements):
+    query = INVENTORY.replace("levels { onHand reorderPoint }", "levels { location { code } }")
+    statements.statements.clear()
+    found = await entities(client, query, stocked[:100])
+    assert {level["location"]["code"] for e in found for level in e["inventory"]["levels"]} == {
+        "DEFAULT"
+    }
+    assert len(statements.selects) == len(statements.statements) == 2
+
+
+TRANSFER = """
+mutation ($input: TransferStockInput!) {
+  transferStock(input: $input) { from { onHand } to { onHand } userErrors { code } }
+}"""
+
+
+async def test_a_transfer_costs_nine_statements(app, client, product, statements, hold):
+    store = uuid.uuid4()
+    location = {
+        "id": store,
+        "code": "STORE",
+        "name": "Store",
+        "active": True,
+        "created_at": datetime.now(UTC),
+    }
+    insert_rows(app.state.runtime.engine, LocationRow.__table__, [location])
+    await adjust(client, product, 5)
+    given = {
+        "productId": product,
+        "fromLocationId": str(DEFAULT_LOCATION_ID),
+        "toLocationId": str(store),
+        "quantity": 2,
+    }
+    statements.statements.clear()
+    body = await graphql(client, TRANSFER, input=given)
+    assert body["data"]["transferStock"]["userErrors"] == []
+    # Hold both locations; then, per level in location-id order, track it and change it (one
+    # guarded statement each); the two movements; the events.
+    assert kinds(statements) == [
+        hold,
+        hold,
+        "INSERT",
+        "WITH",
+        "INSERT",
+        "WITH",
+        "INSERT",
+        "INSERT",
+        "INSERT",
+    ]

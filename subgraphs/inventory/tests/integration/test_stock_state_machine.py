@@ -1,21 +1,24 @@
 """A stateful property test of stock: Hypothesis drives the real app against a model.
 
-Each example starts from empty tables and runs a random sequence of adjustStock, setStock
-(without expectedVersion, with the current one, with a stale one), replays of idempotency keys
-(same input, then different input) and setReorderPoint on a few products the (fake) catalog
-knows. The app runs in-process over httpx.ASGITransport on a migrated database (Postgres: 40
-examples of up to 20 steps, derandomized; SQLite: 20), on one event loop in a blocking portal,
-so the app's worker-thread limiter lives on one loop for the whole test. After every step,
+Each example starts from empty tables, two locations beside DEFAULT and 8 of each product at
+DEFAULT, and runs a random sequence of adjustStock, setStock (without expectedVersion, with the
+current one, with a stale one), transferStock, replays of idempotency keys (same input, then
+different input), setReorderPoint and (twice at most) deactivateLocation on a few products
+the (fake) catalog knows, at any of the three locations. The app runs in-process over
+httpx.ASGITransport on a migrated database (Postgres: 40 examples of up to 20 steps,
+derandomized; SQLite: 20), on one event loop in a blocking portal, so the app's worker-thread
+limiter lives on one loop for the whole test. After every step,
 through the API and in SQL:
 
-- on hand is never negative;
-- every level equals the model's: onHand, available, version, reorderPoint, lowStock, tracked;
+- on hand is never negative, and an inactive location holds none;
+- every level equals the model's: onHand, available, version, reorderPoint, lowStock, tracked,
+  location; each product's inventory totals its levels at active locations;
   a write that sets what is already there changes nothing (no version bump), and a product
   never stocked that it sets to 0 stays untracked (no row, not listed);
 - each level's movements are the model's deltas in order, each movement's onHandAfter is the
   running sum, and they add up to on hand;
-- each applied idempotency key has one stored result and at most one movement (exactly one
-  when it changed on hand); replays and refused requests add none.
+- each applied idempotency key has one stored result and the movements its write made (none,
+  one, or a transfer's two); replays and refused requests add none.
 """
 
 from __future__ import annotations
@@ -42,21 +45,21 @@ from hypothesis.stateful import (
     RuleBasedStateMachine,
     invariant,
     multiple,
+    precondition,
     rule,
     run_state_machine_as_test,
 )
-from subgraph_kit_testing.databases import empty_tables
 from subgraph_kit_testing.http import API_KEY, graphql
 
+from app.domain.models import DEFAULT_LOCATION_ID
 from app.infrastructure.db.models import (
-    Base,
     IdempotencyKeyRow,
     StockLevelRow,
     StockMovementRow,
 )
 from app.main import create_app
 from app.settings import Settings
-from tests.integration.helpers import ADJUST, LEVEL_FIELDS, SET
+from tests.integration.helpers import ADJUST, LEVEL_FIELDS, SET, empty_database
 from tests.unit.fakes import FakeCatalog
 
 # Fixed ids, so that a derandomized run draws the same sequences every time.
@@ -75,14 +78,32 @@ SETTINGS = settings(
 SETTINGS_BY_ENGINE = {"postgresql": SETTINGS, "sqlite": settings(SETTINGS, max_examples=20)}
 
 SET_REORDER_POINT = f"""
-mutation ($productId: ID!, $reorderPoint: Int!) {{
-  setReorderPoint(productId: $productId, reorderPoint: $reorderPoint) {{
+mutation ($productId: ID!, $reorderPoint: Int!, $locationId: ID) {{
+  setReorderPoint(productId: $productId, reorderPoint: $reorderPoint, locationId: $locationId) {{
     stockLevel {{ {LEVEL_FIELDS} }}
     userErrors {{ field message code }}
   }}
 }}"""
-LEVELS = f"query {{ stockLevels(first: 100) {{ nodes {{ {LEVEL_FIELDS} }} }} }}"
-MUTATIONS = {"adjustStock": ADJUST, "setStock": SET}
+LEVELS = f"query {{ stockLevels(first: 100) {{ nodes {{ {LEVEL_FIELDS} location {{ id }} }} }} }}"
+TRANSFER = f"""
+mutation ($input: TransferStockInput!) {{
+  transferStock(input: $input) {{
+    from {{ {LEVEL_FIELDS} }} to {{ {LEVEL_FIELDS} }} userErrors {{ field message code }}
+  }}
+}}"""
+CREATE_LOCATION = """
+mutation ($code: String!) { createLocation(input: {code: $code, name: $code}) { location { id } } }
+"""
+DEACTIVATE = """
+mutation ($id: ID!) {
+  deactivateLocation(id: $id) { location { active } userErrors { field code } }
+}"""
+INVENTORY = """
+query ($representations: [_Any!]!) {
+  _entities(representations: $representations) { ... on Product { inventory { onHand } } }
+}"""
+MUTATIONS = {"adjustStock": ADJUST, "setStock": SET, "transferStock": TRANSFER}
+PLACES = st.integers(0, 2)  # DEFAULT and the two locations each example creates
 
 levels = StockLevelRow.__table__
 movements = StockMovementRow.__table__
@@ -158,7 +179,7 @@ class UsedKey:
     mutation: str
     input: dict[str, Any]
     answer: dict[str, Any]
-    moved: bool
+    moved: int  # movements it wrote
 
     def __repr__(self) -> str:
         return f"UsedKey({self.key!r}, {self.mutation}, {self.input})"
@@ -170,7 +191,7 @@ def stale(version: int, by: int) -> int:
 
 
 def refused(payload: dict[str, Any], code: str, path: list[str]) -> None:
-    assert payload["stockLevel"] is None, payload
+    assert all(level is None for name, level in payload.items() if name != "userErrors"), payload
     assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [(code, path)], payload
 
 
@@ -178,7 +199,12 @@ def changed(used: UsedKey, change: str) -> tuple[str, dict[str, Any]]:
     """The same key with some other request: another amount, reason, product or mutation."""
     given = dict(used.input)
     adjusting = used.mutation == "adjustStock"
-    if change == "amount" and adjusting:
+    if used.mutation == "transferStock" and change in ("amount", "reason"):
+        given["quantity"] += 1  # a transfer has no reason: both changes move another amount
+    elif used.mutation == "transferStock" and change == "operation":
+        common = {k: given[k] for k in ("productId", "idempotencyKey", "reference")}
+        return "adjustStock", common | {"delta": 1, "reason": "RECEIVED"}
+    elif change == "amount" and adjusting:
         given["delta"] *= 2
     elif change == "amount":
         given["onHand"] += 1
@@ -186,7 +212,7 @@ def changed(used: UsedKey, change: str) -> tuple[str, dict[str, Any]]:
         given["reason"] = "OTHER"
     elif change == "product":
         given["productId"] = next(p for p in PRODUCTS if p != given["productId"])
-    else:  # the other mutation, with the same key
+    elif change == "operation":  # the other mutation, with the same key
         common = {k: given[k] for k in ("productId", "idempotencyKey", "reference")}
         if adjusting:
             return "setStock", common | {"onHand": 1}
@@ -202,8 +228,20 @@ class StockMachine(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        empty_tables(self.harness.engine, Base.metadata)
-        self.model = {product: Level() for product in PRODUCTS}
+        empty_database(self.harness.engine)
+        created = [self.harness.call(CREATE_LOCATION, code=code) for code in ("A", "B")]
+        self.places = [str(DEFAULT_LOCATION_ID)] + [
+            data["createLocation"]["location"]["id"] for data in created
+        ]
+        self.active = [True, True, True]
+        self.deactivations = 0
+        self.model = {(product, place): Level() for product in PRODUCTS for place in range(3)}
+        # Some stock at DEFAULT to start with, so that transfers have something to move.
+        for product in PRODUCTS:
+            self.harness.call(
+                ADJUST, input={"productId": product, "delta": 8, "reason": "RECEIVED"}
+            )
+            self.model[product, 0].move(8)
         self.applied: dict[str, UsedKey] = {}
         self.refused_keys: set[str] = set()
         self.key_numbers = itertools.count(1)
@@ -217,6 +255,20 @@ class StockMachine(RuleBasedStateMachine):
 
     def mutate(self, mutation: str, given: dict[str, Any]) -> dict[str, Any]:
         return self.harness.call(MUTATIONS[mutation], input=given)[mutation]
+
+    def at(self, given: dict[str, Any], place: int) -> dict[str, Any]:
+        """Name the location (DEFAULT by omission, half of the time)."""
+        if place or len(self.applied) % 2:
+            given["locationId"] = self.places[place]
+        return given
+
+    def inactive(self, answer: dict[str, Any], place: int, path: list[str], what: str) -> bool:
+        """Check a write at an inactive location was refused; say whether it was one."""
+        if self.active[place]:
+            return False
+        refused(answer, "LOCATION_INACTIVE", path)
+        self.step(f"{what}: LOCATION_INACTIVE")
+        return True
 
     def keyed(self, given: dict[str, Any], with_key: bool) -> str | None:
         """Give the request a fresh key (also as its reference, to find its movement)."""
@@ -232,12 +284,12 @@ class StockMachine(RuleBasedStateMachine):
         mutation: str,
         given: dict[str, Any],
         answer: dict[str, Any],
-        moved: bool,
+        moved: int,
     ) -> MultipleResults[UsedKey]:
         """Remember an applied key (a refused request does not consume its key)."""
         if key is None:
             return multiple()
-        if answer["stockLevel"] is None:
+        if answer["userErrors"]:
             self.refused_keys.add(key)
             return multiple()
         used = UsedKey(key, mutation, given, answer, moved)
@@ -249,32 +301,37 @@ class StockMachine(RuleBasedStateMachine):
     @rule(
         target=keys,
         product=st.sampled_from(PRODUCTS),
+        place=PLACES,
         delta=st.integers(-6, 8).filter(bool),
         with_key=st.booleans(),
     )
-    def adjust(self, product: str, delta: int, with_key: bool) -> MultipleResults[UsedKey]:
-        """adjustStock: applied unless on hand would go below zero."""
-        given = {
-            "productId": product,
-            "delta": delta,
-            "reason": "RECEIVED" if delta > 0 else "SOLD",
-        }
+    def adjust(
+        self, product: str, place: int, delta: int, with_key: bool
+    ) -> MultipleResults[UsedKey]:
+        """adjustStock: applied unless on hand would go below zero or the location is closed."""
+        given = self.at(
+            {"productId": product, "delta": delta, "reason": "RECEIVED" if delta > 0 else "SOLD"},
+            place,
+        )
         key = self.keyed(given, with_key)
         answer = self.mutate("adjustStock", given)
-        level = self.model[product]
-        if level.on_hand + delta < 0:
+        level = self.model[product, place]
+        if self.inactive(answer, place, ["input", "locationId"], "adjust"):
+            pass
+        elif level.on_hand + delta < 0:
             refused(answer, "INSUFFICIENT_STOCK", ["input", "delta"])
             self.step("adjust: INSUFFICIENT_STOCK")
         else:
             level.move(delta)
             assert answer == {"stockLevel": level.view(product), "userErrors": []}
             self.step("adjust: applied")
-        moved = answer["stockLevel"] is not None
+        moved = int(answer["stockLevel"] is not None)
         return self.settle(key, "adjustStock", given, answer, moved)
 
     @rule(
         target=keys,
         product=st.sampled_from(PRODUCTS),
+        place=PLACES,
         on_hand=st.integers(0, 12),
         same=st.sampled_from([False, False, False, True]),  # a quarter count what is there
         expected=st.sampled_from(["none", "current", "stale"]),
@@ -284,23 +341,27 @@ class StockMachine(RuleBasedStateMachine):
     def set_stock(
         self,
         product: str,
+        place: int,
         on_hand: int,
         same: bool,
         expected: str,
         stale_by: int,
         with_key: bool,
     ) -> MultipleResults[UsedKey]:
-        """setStock: applied unless expectedVersion is given and stale."""
-        level = self.model[product]
+        """setStock: applied unless expectedVersion is given and stale, or the location is
+        closed."""
+        level = self.model[product, place]
         on_hand = level.on_hand if same else on_hand
-        given: dict[str, Any] = {"productId": product, "onHand": on_hand}
+        given: dict[str, Any] = self.at({"productId": product, "onHand": on_hand}, place)
         if expected != "none":
             current = expected == "current"
             given["expectedVersion"] = level.version if current else stale(level.version, stale_by)
         key = self.keyed(given, with_key)
         answer = self.mutate("setStock", given)
-        moved = False
-        if given.get("expectedVersion", level.version) != level.version:
+        moved = 0
+        if self.inactive(answer, place, ["input", "locationId"], "set"):
+            pass
+        elif given.get("expectedVersion", level.version) != level.version:
             refused(answer, "VERSION_CONFLICT", ["input", "expectedVersion"])
             self.step("set with a stale expectedVersion: VERSION_CONFLICT")
         else:
@@ -308,7 +369,7 @@ class StockMachine(RuleBasedStateMachine):
             # which stays untracked).
             if on_hand != level.on_hand:
                 level.move(on_hand - level.on_hand)
-                moved = True
+                moved = 1
             assert answer == {"stockLevel": level.view(product), "userErrors": []}
             how = "without expectedVersion" if expected == "none" else "with the current one"
             self.step(f"set {how}: {'applied' if moved else 'unchanged'}")
@@ -327,22 +388,84 @@ class StockMachine(RuleBasedStateMachine):
         refused(self.mutate(mutation, given), "IDEMPOTENCY_KEY_REUSED", ["input", "idempotencyKey"])
         self.step("replay: IDEMPOTENCY_KEY_REUSED")
 
-    @rule(product=st.sampled_from(PRODUCTS), point=st.integers(0, 10))
-    def set_reorder_point(self, product: str, point: int) -> None:
+    @rule(product=st.sampled_from(PRODUCTS), place=PLACES, point=st.integers(0, 10))
+    def set_reorder_point(self, product: str, place: int, point: int) -> None:
         """setReorderPoint to another value starts tracking and bumps the version; to the one
         it has (0 for a product never stocked) it changes nothing. On hand stays."""
-        answer = self.harness.call(SET_REORDER_POINT, productId=product, reorderPoint=point)
-        level = self.model[product]
+        given = self.at({"productId": product, "reorderPoint": point}, place)
+        answer = self.harness.call(SET_REORDER_POINT, **given)
+        if self.inactive(answer["setReorderPoint"], place, ["locationId"], "reorder point"):
+            return
+        level = self.model[product, place]
         unchanged = point == level.reorder_point
         if not unchanged:
             level.tracked, level.reorder_point, level.version = True, point, level.version + 1
         assert answer["setReorderPoint"] == {"stockLevel": level.view(product), "userErrors": []}
         self.step("reorder point: unchanged" if unchanged else "reorder point: applied")
 
+    @rule(
+        target=keys,
+        product=st.sampled_from(PRODUCTS),
+        ends=st.permutations(range(3)).map(lambda order: order[:2]),
+        quantity=st.integers(1, 6),
+        with_key=st.booleans(),
+    )
+    def transfer(
+        self, product: str, ends: list[int], quantity: int, with_key: bool
+    ) -> MultipleResults[UsedKey]:
+        """transferStock: both levels move, or neither (a closed end, too little at the
+        source)."""
+        source, destination = ends
+        given = {
+            "productId": product,
+            "fromLocationId": self.places[source],
+            "toLocationId": self.places[destination],
+            "quantity": quantity,
+        }
+        key = self.keyed(given, with_key)
+        answer = self.mutate("transferStock", given)
+        moved = 0
+        if not self.active[source] or not self.active[destination]:
+            # Both ends are checked in location-id order; the first closed one is named.
+            closed = [p for p in sorted(ends, key=lambda p: self.places[p]) if not self.active[p]]
+            field = "fromLocationId" if closed[0] == source else "toLocationId"
+            refused(answer, "LOCATION_INACTIVE", ["input", field])
+            self.step("transfer: LOCATION_INACTIVE")
+        elif self.model[product, source].on_hand < quantity:
+            refused(answer, "INSUFFICIENT_STOCK", ["input", "quantity"])
+            self.step("transfer: INSUFFICIENT_STOCK")
+        else:
+            out, into = self.model[product, source], self.model[product, destination]
+            out.move(-quantity)
+            into.move(quantity)
+            moved = 2
+            expected = {"from": out.view(product), "to": into.view(product), "userErrors": []}
+            assert answer == expected
+            self.step("transfer: applied")
+        return self.settle(key, "transferStock", given, answer, moved)
+
+    @precondition(lambda self: self.deactivations < 2)  # else most steps meet closed doors
+    @rule(place=st.integers(1, 2))
+    def deactivate(self, place: int) -> None:
+        """deactivateLocation: refused while the location holds stock; once closed, it stays
+        closed (again changes nothing)."""
+        self.deactivations += 1
+        payload = self.harness.call(DEACTIVATE, id=self.places[place])["deactivateLocation"]
+        if any(self.model[product, place].on_hand for product in PRODUCTS):
+            assert payload == {
+                "location": None,
+                "userErrors": [{"field": ["id"], "code": "LOCATION_NOT_EMPTY"}],
+            }
+            self.step("deactivate: LOCATION_NOT_EMPTY")
+        else:
+            assert payload == {"location": {"active": False}, "userErrors": []}
+            self.step("deactivate: applied" if self.active[place] else "deactivate: again")
+            self.active[place] = False
+
     # -- invariants ------------------------------------------------------------------------
 
-    def tracked(self) -> dict[str, Level]:
-        return {product: level for product, level in self.model.items() if level.tracked}
+    def tracked(self) -> dict[tuple[str, int], Level]:
+        return {key: level for key, level in self.model.items() if level.tracked}
 
     def sql(self, statement: sa.Select[Any]) -> list[sa.Row[Any]]:
         with self.harness.engine.connect() as connection:
@@ -352,26 +475,50 @@ class StockMachine(RuleBasedStateMachine):
     def on_hand_is_never_negative_and_every_level_equals_the_model(self) -> None:
         rows = self.sql(sa.select(levels))
         assert all(row.on_hand >= 0 for row in rows), rows
+        place = {location: index for index, location in enumerate(self.places)}
         in_sql = {
-            str(row.product_id): (row.on_hand, row.version, row.reorder_point) for row in rows
+            (str(row.product_id), place[str(row.location_id)]): (
+                row.on_hand,
+                row.version,
+                row.reorder_point,
+            )
+            for row in rows
         }
-        expected = {p: (m.on_hand, m.version, m.reorder_point) for p, m in self.tracked().items()}
+        expected = {k: (m.on_hand, m.version, m.reorder_point) for k, m in self.tracked().items()}
         assert in_sql == expected
+        assert not any(on_hand for (_, p), (on_hand, _, _) in in_sql.items() if not self.active[p])
         nodes = self.harness.call(LEVELS)["stockLevels"]["nodes"]
-        views = sorted((level.view(p) for p, level in self.tracked().items()), key=str)
+        views = sorted(
+            (
+                level.view(product) | {"location": {"id": self.places[p]}}
+                for (product, p), level in self.tracked().items()
+            ),
+            key=str,
+        )
         assert sorted(nodes, key=str) == views
+
+    @invariant()
+    def each_product_s_inventory_totals_its_active_locations(self) -> None:
+        representations = [{"__typename": "Product", "id": product} for product in PRODUCTS]
+        found = self.harness.call(INVENTORY, representations=representations)["_entities"]
+        totals = [
+            sum(self.model[product, p].on_hand for p in range(3) if self.active[p])
+            for product in PRODUCTS
+        ]
+        assert [entity["inventory"]["onHand"] for entity in found] == totals
 
     @invariant()
     def movements_add_up_to_on_hand(self) -> None:
         rows = self.sql(sa.select(movements).order_by(movements.c.position))
-        by_product: dict[str, list[sa.Row[Any]]] = {product: [] for product in PRODUCTS}
+        place = {location: index for index, location in enumerate(self.places)}
+        by_level: dict[tuple[str, int], list[sa.Row[Any]]] = {key: [] for key in self.model}
         for row in rows:
-            by_product[str(row.product_id)].append(row)
-        for product, level in self.model.items():
-            found = by_product[product]
-            assert [row.delta for row in found] == level.deltas, product
+            by_level[str(row.product_id), place[str(row.location_id)]].append(row)
+        for key, level in self.model.items():
+            found = by_level[key]
+            assert [row.delta for row in found] == level.deltas, key
             running = list(itertools.accumulate(row.delta for row in found))
-            assert [row.on_hand_after for row in found] == running, product
+            assert [row.on_hand_after for row in found] == running, key
             assert sum(level.deltas) == level.on_hand
 
     @invariant()
@@ -384,7 +531,7 @@ class StockMachine(RuleBasedStateMachine):
         )
         assert set(references) <= set(self.applied)
         for key, used in self.applied.items():
-            assert references[key] == int(used.moved), key
+            assert references[key] == used.moved, key
         assert not self.refused_keys & set(references)
 
 

@@ -13,8 +13,13 @@ from subgraph_kit_testing.fakes import FakeUnitOfWork as BaseFakeUnitOfWork
 
 from app.domain.errors import ProductsUnavailable
 from app.domain.models import (
+    DEFAULT_LOCATION_CODE,
+    DEFAULT_LOCATION_ID,
     MAX_ON_HAND,
     CatalogProduct,
+    LevelKey,
+    Location,
+    LocationPage,
     ProductStatus,
     StockChange,
     StockLevel,
@@ -23,6 +28,7 @@ from app.domain.models import (
 )
 from app.domain.repositories import (
     IdempotencyStore,
+    LocationRepository,
     MovementRepository,
     StockRepository,
     StoredResult,
@@ -65,35 +71,52 @@ class FakeCatalog(CatalogClient):
 
 
 class FakeStockRepository(StockRepository):
-    def __init__(self, levels: dict[UUID, StockLevel]) -> None:
+    """Levels by (product id, location id); `locations` to tell which are active."""
+
+    def __init__(self, levels: dict[LevelKey, StockLevel], locations: dict[UUID, Location]) -> None:
         self.levels = levels
+        self.locations = locations
 
-    def get(self, product_id: UUID) -> StockLevel | None:
-        return self.levels.get(product_id)
+    def get(self, product_id: UUID, location_id: UUID) -> StockLevel | None:
+        return self.levels.get((product_id, location_id))
 
-    def get_many(self, product_ids: Sequence[UUID]) -> list[StockLevel]:
-        return [self.levels[p] for p in set(product_ids) if p in self.levels]
+    def get_many(self, product_ids: Sequence[UUID], location_id: UUID) -> list[StockLevel]:
+        keys = {(p, location_id) for p in product_ids}
+        return [self.levels[key] for key in keys if key in self.levels]
 
-    def list(self, *, filter: StockLevelFilter, limit: int, after: UUID | None) -> list[StockLevel]:
+    def of_products(self, product_ids: Sequence[UUID]) -> list[tuple[StockLevel, bool]]:
+        return [
+            (level, self.locations[level.location_id].active)
+            for (product_id, _), level in self.levels.items()
+            if product_id in product_ids
+        ]
+
+    def list(
+        self, *, filter: StockLevelFilter, limit: int, after: LevelKey | None
+    ) -> list[StockLevel]:
         rows = sorted(
-            (lv for lv in self.levels.values() if _matches(lv, filter)),
-            key=lambda lv: lv.product_id,
+            (key for key, level in self.levels.items() if _matches(level, filter)),
         )
-        return [lv for lv in rows if after is None or lv.product_id > after][:limit]
+        return [self.levels[key] for key in rows if after is None or key > after][:limit]
 
     def count(self, *, filter: StockLevelFilter) -> int:
         return sum(1 for lv in self.levels.values() if _matches(lv, filter))
 
-    def lock(self, product_id: UUID, *, now: datetime) -> StockChange:
-        before = self._track(product_id, now)
-        return StockChange(before, self.levels[product_id])
+    def holds_stock(self, location_id: UUID) -> bool:
+        return any(lv.on_hand > 0 for lv in self.levels.values() if lv.location_id == location_id)
+
+    def lock(self, product_id: UUID, location_id: UUID, *, now: datetime) -> StockChange:
+        before = self._track((product_id, location_id), now)
+        return StockChange(before, self.levels[product_id, location_id])
 
     def release(self, locked: StockChange) -> StockChange:
         return self._leave_as_found(locked.before)
 
-    def add_to_on_hand(self, product_id: UUID, delta: int, *, now: datetime) -> StockChange | None:
-        before = self._track(product_id, now)
-        level = self.levels[product_id]
+    def add_to_on_hand(
+        self, product_id: UUID, location_id: UUID, delta: int, *, now: datetime
+    ) -> StockChange | None:
+        before = self._track((product_id, location_id), now)
+        level = self.levels[product_id, location_id]
         if not 0 <= level.on_hand + delta <= MAX_ON_HAND:
             return None
         return StockChange(before, self._save(replace(level, on_hand=level.on_hand + delta), now))
@@ -101,45 +124,84 @@ class FakeStockRepository(StockRepository):
     def set_on_hand(
         self, locked: StockChange, on_hand: int, *, now: datetime
     ) -> StockChange | None:
-        level = self.levels[locked.after.product_id]
+        level = self.levels[locked.after.product_id, locked.after.location_id]
         if level.version != locked.after.version:
             return None
         return StockChange(locked.before, self._save(replace(level, on_hand=on_hand), now))
 
     def set_reorder_point(
-        self, product_id: UUID, reorder_point: int, *, now: datetime
+        self, product_id: UUID, location_id: UUID, reorder_point: int, *, now: datetime
     ) -> StockChange:
-        before = self._track(product_id, now)
-        level = self.levels[product_id]
+        before = self._track((product_id, location_id), now)
+        level = self.levels[product_id, location_id]
         if level.reorder_point == reorder_point:
             return self._leave_as_found(before)
         return StockChange(before, self._save(replace(level, reorder_point=reorder_point), now))
 
-    def _track(self, product_id: UUID, now: datetime) -> StockLevel:
+    def _track(self, key: LevelKey, now: datetime) -> StockLevel:
         """Start tracking at zero if needed; return the level as found (untracked if it was)."""
-        if product_id in self.levels:
-            return self.levels[product_id]
-        self.levels[product_id] = StockLevel(product_id, 0, 0, 0, now)
-        return StockLevel.untracked(product_id)
+        if key in self.levels:
+            return self.levels[key]
+        product_id, location_id = key
+        self.levels[key] = StockLevel(product_id, 0, 0, 0, now, location_id=location_id)
+        return StockLevel.untracked(product_id, location_id)
 
     def _leave_as_found(self, found: StockLevel) -> StockChange:
-        """End a write that changes nothing; untrack the product again if it was untracked."""
+        """End a write that changes nothing; untrack the level again if it was untracked."""
         if not found.tracked:
-            del self.levels[found.product_id]
+            del self.levels[found.product_id, found.location_id]
         return StockChange(found, found)
 
     def _save(self, level: StockLevel, now: datetime) -> StockLevel:
         saved = replace(level, version=level.version + 1, updated_at=now)
-        self.levels[level.product_id] = saved
+        self.levels[level.product_id, level.location_id] = saved
         return saved
 
 
 def _matches(level: StockLevel, f: StockLevelFilter) -> bool:
     return (
         (f.product_ids is None or level.product_id in f.product_ids)
+        and (f.location_ids is None or level.location_id in f.location_ids)
         and (f.low_stock is None or level.low_stock == f.low_stock)
         and (f.out_of_stock is None or (level.on_hand == 0) == f.out_of_stock)
     )
+
+
+class FakeLocationRepository(LocationRepository):
+    def __init__(self, locations: dict[UUID, Location]) -> None:
+        self.locations = locations
+
+    def add(self, location: Location) -> bool:
+        if any(found.code == location.code for found in self.locations.values()):
+            return False
+        self.locations[location.id] = location
+        return True
+
+    def get_many(self, location_ids: Sequence[UUID]) -> list[Location]:
+        return [self.locations[i] for i in set(location_ids) if i in self.locations]
+
+    def get_by_codes(self, codes: Sequence[str]) -> list[Location]:
+        return [found for found in self.locations.values() if found.code in codes]
+
+    def list(self, page: LocationPage, *, limit: int) -> list[Location]:
+        listed = sorted(self._listed(page.include_inactive), key=lambda found: found.code)
+        return [found for found in listed if page.after is None or found.code > page.after][:limit]
+
+    def count(self, *, include_inactive: bool) -> int:
+        return len(self._listed(include_inactive))
+
+    def hold(self, location_id: UUID) -> Location | None:
+        return self.locations.get(location_id)
+
+    def deactivate(self, location_id: UUID) -> Location | None:
+        found = self.locations.get(location_id)
+        if found is None or not found.active:
+            return None
+        self.locations[location_id] = replace(found, active=False)
+        return self.locations[location_id]
+
+    def _listed(self, include_inactive: bool) -> list[Location]:
+        return [found for found in self.locations.values() if include_inactive or found.active]
 
 
 class FakeMovementRepository(MovementRepository):
@@ -150,18 +212,20 @@ class FakeMovementRepository(MovementRepository):
         self.rows.append(replace(movement, position=len(self.rows) + 1))
 
     def list_for(
-        self, product_ids: Sequence[UUID], *, limit: int, before: int | None
-    ) -> dict[UUID, list[StockMovement]]:
+        self, levels: Sequence[LevelKey], *, limit: int, before: int | None
+    ) -> dict[LevelKey, list[StockMovement]]:
         newest = sorted(self.rows, key=lambda m: -m.position)
         return {
-            pid: [
-                m for m in newest if m.product_id == pid and (before is None or m.position < before)
+            key: [
+                m
+                for m in newest
+                if (m.product_id, m.location_id) == key and (before is None or m.position < before)
             ][:limit]
-            for pid in product_ids
+            for key in levels
         }
 
-    def count_for(self, product_id: UUID) -> int:
-        return sum(1 for m in self.rows if m.product_id == product_id)
+    def count_for(self, level: LevelKey) -> int:
+        return sum(1 for m in self.rows if (m.product_id, m.location_id) == level)
 
 
 class FakeIdempotencyStore(IdempotencyStore):
@@ -170,16 +234,16 @@ class FakeIdempotencyStore(IdempotencyStore):
 
     def get(self, key: str) -> StoredResult | None:
         row = self.keys.get(key)
-        return StoredResult(row["fingerprint"], row["level"]) if row else None
+        return StoredResult(row["fingerprint"], row["levels"]) if row else None
 
     def claim(self, key: str, *, fingerprint: str, now: datetime) -> bool:
         if key in self.keys:
             return False
-        self.keys[key] = {"fingerprint": fingerprint, "level": None, "created_at": now}
+        self.keys[key] = {"fingerprint": fingerprint, "levels": None, "created_at": now}
         return True
 
-    def complete(self, key: str, level: StockLevel) -> None:
-        self.keys[key]["level"] = level
+    def complete(self, key: str, levels: Sequence[StockLevel]) -> None:
+        self.keys[key]["levels"] = tuple(levels)
 
     def purge(self, *, older_than: datetime) -> int:
         old = [k for k, row in self.keys.items() if row["created_at"] < older_than]
@@ -188,12 +252,19 @@ class FakeIdempotencyStore(IdempotencyStore):
         return len(old)
 
 
+DEFAULT_LOCATION = Location(
+    DEFAULT_LOCATION_ID, DEFAULT_LOCATION_CODE, "Default location", True, datetime(2026, 1, 1)
+)
+
+
 class FakeUnitOfWork(BaseFakeUnitOfWork, UnitOfWork):
-    """The inventory's state: `committed["levels"]` (by product), `["movements"]`, `["keys"]`
-    and the committed events; `is_open` while a `with` block runs."""
+    """The inventory's state: `committed["locations"]` (DEFAULT, as the migration makes it),
+    `["levels"]` (by product and location), `["movements"]`, `["keys"]` and the committed
+    events; `is_open` while a `with` block runs."""
 
     def __init__(self) -> None:
-        super().__init__(levels={}, movements=[], keys={})
+        locations = {DEFAULT_LOCATION_ID: DEFAULT_LOCATION}
+        super().__init__(locations=locations, levels={}, movements=[], keys={})
         self.is_open = False
 
     def __enter__(self) -> FakeUnitOfWork:
@@ -206,10 +277,15 @@ class FakeUnitOfWork(BaseFakeUnitOfWork, UnitOfWork):
         super().__exit__(*args)
 
     def open_repositories(self, state: dict[str, Any]) -> None:
-        self.stock = FakeStockRepository(state["levels"])
+        self.locations = FakeLocationRepository(state["locations"])
+        self.stock = FakeStockRepository(state["levels"], state["locations"])
         self.movements = FakeMovementRepository(state["movements"])
         self.idempotency = FakeIdempotencyStore(state["keys"])
 
     @property
     def movement_deltas(self) -> list[int]:
         return [m.delta for m in self.committed["movements"]]
+
+    def level(self, product_id: UUID, location_id: UUID = DEFAULT_LOCATION_ID) -> StockLevel:
+        """The committed level of a product at a location."""
+        return self.committed["levels"][product_id, location_id]

@@ -57,7 +57,7 @@ async def test_adjust_stock_returns_the_new_level():
 )
 async def test_catalog_answers_become_user_errors(catalog, code):
     result = await execute(
-        ADJUST, catalog=catalog, input={"productId": str(uuid4()), "delta": 1, "reason": "SOLD"}
+        ADJUST, catalog=catalog, input={"productId": str(uuid4()), "delta": 1, "reason": "RECEIVED"}
     )
     assert result.data["adjustStock"]["userErrors"][0]["code"] == code
     assert result.data["adjustStock"]["userErrors"][0]["field"] == ["input", "productId"]

@@ -4,10 +4,16 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
+from pydantic import ValidationError
 from subgraph_kit.core.errors import InvalidInput
 
 from app.domain import use_cases as rules
-from app.domain.errors import InsufficientStock, ProductNotFound, VersionConflict
+from app.domain.errors import (
+    InsufficientStock,
+    ProductNotActive,
+    ProductNotFound,
+    VersionConflict,
+)
 from app.domain.models import (
     MAX_ON_HAND,
     CatalogProduct,
@@ -26,8 +32,7 @@ def level(on_hand: int, *, reorder_point: int = 0, version: int = 1) -> StockLev
     return StockLevel(PRODUCT, on_hand, reorder_point, version, NOW)
 
 
-def adjustment(delta: int) -> AdjustStock:
-    return AdjustStock(product_id=PRODUCT, delta=delta, reason=StockChangeReason.SOLD)
+ACTIVE = CatalogProduct(PRODUCT, "SKU-1", "Lamp", ProductStatus.ACTIVE)
 
 
 def test_a_product_the_catalog_does_not_know_cannot_be_stocked():
@@ -51,18 +56,20 @@ def test_adding_beyond_the_largest_on_hand_is_invalid_input():
 
 def test_setting_stock_at_another_version_than_expected_is_a_conflict():
     with pytest.raises(VersionConflict):
-        rules.changes_on_hand(
-            level(3, version=2), SetStock(product_id=PRODUCT, on_hand=5, expected_version=1)
+        rules.counted_delta(
+            level(3, version=2),
+            SetStock(product_id=PRODUCT, on_hand=5, expected_version=1),
+            ACTIVE,
         )
 
 
 def test_setting_stock_to_what_it_is_does_not_change_it():
-    assert not rules.changes_on_hand(level(3), SetStock(product_id=PRODUCT, on_hand=3))
+    assert rules.counted_delta(level(3), SetStock(product_id=PRODUCT, on_hand=3), ACTIVE) == 0
 
 
 def test_a_movement_records_what_the_change_moved_from_the_level_before_and_after():
     change = rules.record_movement(
-        StockChange(level(10), level(7, version=2)), adjustment(-3), now=NOW
+        StockChange(level(10), level(7, version=2)), StockChangeReason.SOLD, None, now=NOW
     )
     assert change.movement is not None
     assert (change.movement.delta, change.movement.on_hand_after) == (-3, 7)
@@ -81,7 +88,7 @@ def test_starting_to_track_at_or_below_the_reorder_point_raises_low_stock():
 
 def test_stock_changed_tells_the_on_hand_before_the_change():
     change = rules.record_movement(
-        StockChange(level(10), level(7, version=2)), adjustment(-3), now=NOW
+        StockChange(level(10), level(7, version=2)), StockChangeReason.SOLD, None, now=NOW
     )
     (changed,) = rules.stock_events(change, now=NOW)
     assert (changed.name, changed.payload["onHandBefore"], changed.payload["onHand"]) == (
@@ -89,3 +96,55 @@ def test_stock_changed_tells_the_on_hand_before_the_change():
         10,
         7,
     )
+
+
+@pytest.mark.parametrize(
+    ("reason", "delta"),
+    [("RECEIVED", -1), ("RETURNED", -1), ("SOLD", 1), ("DAMAGED", 1), ("SHRINKAGE", 1)],
+)
+def test_an_adjustment_against_its_reason_s_direction_is_refused(reason, delta):
+    with pytest.raises(ValidationError) as refused:
+        AdjustStock(product_id=PRODUCT, delta=delta, reason=reason)
+    assert refused.value.errors()[0]["loc"] == ("reason",)
+
+
+@pytest.mark.parametrize("reason", ["CORRECTION", "CYCLE_COUNT", "OTHER"])
+@pytest.mark.parametrize("delta", [-1, 1])
+def test_corrections_counts_and_other_go_either_way(reason, delta):
+    assert AdjustStock(product_id=PRODUCT, delta=delta, reason=reason).delta == delta
+
+
+@pytest.mark.parametrize("reason", ["TRANSFER_IN", "TRANSFER_OUT"])
+def test_clients_cannot_write_the_transfer_reasons(reason):
+    with pytest.raises(ValidationError):
+        AdjustStock(product_id=PRODUCT, delta=1, reason=reason)
+    with pytest.raises(ValidationError):
+        SetStock(product_id=PRODUCT, on_hand=1, reason=reason)
+
+
+def test_a_count_against_its_reason_s_direction_is_invalid_input():
+    received = SetStock(product_id=PRODUCT, on_hand=2, reason=StockChangeReason.RECEIVED)
+    with pytest.raises(InvalidInput) as refused:
+        rules.counted_delta(level(5), received, ACTIVE)
+    assert refused.value.field == ("reason",)
+    assert rules.counted_delta(level(1), received, ACTIVE) == 1
+
+
+ARCHIVED = CatalogProduct(PRODUCT, "SKU-1", "Lamp", ProductStatus.ARCHIVED)
+DRAFT = CatalogProduct(PRODUCT, "SKU-1", "Lamp", ProductStatus.DRAFT)
+
+
+def test_an_archived_product_takes_no_stock_in():
+    with pytest.raises(ProductNotActive):
+        rules.check_takes_stock_in(ARCHIVED, 1, field="delta")
+    with pytest.raises(ProductNotActive):
+        rules.counted_delta(level(2), SetStock(product_id=PRODUCT, on_hand=3), ARCHIVED)
+
+
+def test_an_archived_product_can_be_emptied_and_counted_down():
+    rules.check_takes_stock_in(ARCHIVED, -1, field="delta")
+    assert rules.counted_delta(level(5), SetStock(product_id=PRODUCT, on_hand=2), ARCHIVED) == -3
+
+
+def test_a_draft_product_can_be_stocked():
+    rules.check_takes_stock_in(DRAFT, 5, field="delta")

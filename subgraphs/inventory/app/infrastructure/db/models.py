@@ -8,9 +8,11 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -29,10 +31,22 @@ REASONS = ", ".join(f"'{reason.value}'" for reason in StockChangeReason)
 Base = declarative_base()
 
 
+class LocationRow(Base):
+    __tablename__ = "locations"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    # Unique: concurrent creations of one code are decided by the database.
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class StockLevelRow(Base):
     __tablename__ = "stock_levels"
 
     product_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    location_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("locations.id"), primary_key=True)
     on_hand: Mapped[int] = mapped_column(Integer)
     reorder_point: Mapped[int] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer)
@@ -45,14 +59,23 @@ class StockLevelRow(Base):
         Index(
             "ix_stock_levels_low_stock",
             "product_id",
+            "location_id",
             postgresql_where=text("on_hand <= reorder_point"),
             sqlite_where=text("on_hand <= reorder_point"),
         ),
         Index(
             "ix_stock_levels_out_of_stock",
             "product_id",
+            "location_id",
             postgresql_where=text("on_hand = 0"),
             sqlite_where=text("on_hand = 0"),
+        ),
+        # What deactivating a location asks: does anything here hold stock?
+        Index(
+            "ix_stock_levels_stocked_location",
+            "location_id",
+            postgresql_where=text("on_hand > 0"),
+            sqlite_where=text("on_hand > 0"),
         ),
     )
 
@@ -62,7 +85,8 @@ class StockMovementRow(Base):
 
     position: Mapped[int] = mapped_column(BigIntegerPK, primary_key=True, autoincrement=True)
     id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
-    product_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("stock_levels.product_id"))
+    product_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    location_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     delta: Mapped[int] = mapped_column(Integer)
     on_hand_after: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(32))
@@ -72,7 +96,16 @@ class StockMovementRow(Base):
     __table_args__ = (
         CheckConstraint("delta <> 0", name="delta_not_zero"),
         CheckConstraint(f"reason IN ({REASONS})", name="reason_known"),
-        Index("ix_stock_movements_product_id_position", "product_id", "position"),
+        ForeignKeyConstraint(
+            ["product_id", "location_id"],
+            ["stock_levels.product_id", "stock_levels.location_id"],
+        ),
+        Index(
+            "ix_stock_movements_product_id_location_id_position",
+            "product_id",
+            "location_id",
+            "position",
+        ),
     )
 
 

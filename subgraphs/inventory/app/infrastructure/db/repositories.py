@@ -1,4 +1,5 @@
-"""SQLAlchemy implementations of the inventory's repository interfaces."""
+"""The SQLAlchemy stock repository (levels), and the guarded-write helpers the other
+repositories share."""
 
 from __future__ import annotations
 
@@ -11,30 +12,34 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     ScalarSelect,
-    Select,
     cast,
     delete,
+    exists,
     func,
-    insert,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app.domain.models import MAX_ON_HAND, StockChange, StockLevel, StockLevelFilter, StockMovement
-from app.domain.repositories import (
-    IdempotencyStore,
-    MovementRepository,
-    StockRepository,
-    StoredResult,
+from app.domain.models import (
+    MAX_ON_HAND,
+    LevelKey,
+    StockChange,
+    StockLevel,
+    StockLevelFilter,
 )
-from app.infrastructure.db.models import IdempotencyKeyRow, StockLevelRow, StockMovementRow
-from app.infrastructure.db.rows import level_from_snapshot, level_snapshot, to_level, to_movement
+from app.domain.repositories import (
+    StockRepository,
+)
+from app.infrastructure.db.models import LocationRow, StockLevelRow
+from app.infrastructure.db.rows import (
+    to_level,
+)
 
 levels = StockLevelRow.__table__
-movements = StockMovementRow.__table__
-idempotency_keys = IdempotencyKeyRow.__table__
+locations = LocationRow.__table__
 
 # A level's columns as a write found (and locked) them, each a scalar subquery of the CTE.
 Found = dict[str, ScalarSelect[Any]]
@@ -57,6 +62,8 @@ def filter_conditions(filter: StockLevelFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if filter.product_ids is not None:
         conditions.append(levels.c.product_id.in_(filter.product_ids))
+    if filter.location_ids is not None:
+        conditions.append(levels.c.location_id.in_(filter.location_ids))
     if filter.low_stock is not None:
         low = levels.c.on_hand <= levels.c.reorder_point
         conditions.append(low if filter.low_stock else ~low)
@@ -64,6 +71,11 @@ def filter_conditions(filter: StockLevelFilter) -> list[ColumnElement[bool]]:
         out = levels.c.on_hand == 0
         conditions.append(out if filter.out_of_stock else ~out)
     return conditions
+
+
+def at(product_id: UUID, location_id: UUID) -> list[ColumnElement[bool]]:
+    """The conditions that pick one level."""
+    return [levels.c.product_id == product_id, levels.c.location_id == location_id]
 
 
 class SqlAlchemyStockRepository(StockRepository):
@@ -76,44 +88,64 @@ class SqlAlchemyStockRepository(StockRepository):
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def get(self, product_id: UUID) -> StockLevel | None:
-        return self._one(select(levels).where(levels.c.product_id == product_id))
+    def get(self, product_id: UUID, location_id: UUID) -> StockLevel | None:
+        return self._one(select(levels).where(*at(product_id, location_id)))
 
-    def get_many(self, product_ids: Sequence[UUID]) -> list[StockLevel]:
-        rows = self.session.execute(select(levels).where(levels.c.product_id.in_(product_ids)))
-        return [to_level(row) for row in rows]
+    def get_many(self, product_ids: Sequence[UUID], location_id: UUID) -> list[StockLevel]:
+        statement = select(levels).where(
+            levels.c.product_id.in_(product_ids), levels.c.location_id == location_id
+        )
+        return [to_level(row) for row in self.session.execute(statement)]
 
-    def list(self, *, filter: StockLevelFilter, limit: int, after: UUID | None) -> list[StockLevel]:
+    def of_products(self, product_ids: Sequence[UUID]) -> list[tuple[StockLevel, bool]]:
+        statement = (
+            select(levels, locations.c.active.label("location_active"))
+            .join(locations, locations.c.id == levels.c.location_id)
+            .where(levels.c.product_id.in_(product_ids))
+        )
+        return [(to_level(row), row.location_active) for row in self.session.execute(statement)]
+
+    def list(
+        self, *, filter: StockLevelFilter, limit: int, after: LevelKey | None
+    ) -> list[StockLevel]:
         statement = select(levels).where(*filter_conditions(filter))
         if after is not None:
-            statement = statement.where(levels.c.product_id > after)
-        rows = self.session.execute(statement.order_by(levels.c.product_id).limit(limit))
+            statement = statement.where(tuple_(levels.c.product_id, levels.c.location_id) > after)
+        order = (levels.c.product_id, levels.c.location_id)
+        rows = self.session.execute(statement.order_by(*order).limit(limit))
         return [to_level(row) for row in rows]
 
     def count(self, *, filter: StockLevelFilter) -> int:
         statement = select(func.count()).select_from(levels).where(*filter_conditions(filter))
         return self.session.execute(statement).scalar_one()
 
-    def lock(self, product_id: UUID, *, now: datetime) -> StockChange:
-        started = self._start_tracking(product_id, now=now)
-        level = self._one(select(levels).where(levels.c.product_id == product_id).with_for_update())
+    def holds_stock(self, location_id: UUID) -> bool:
+        stocked = levels.c.location_id == location_id, levels.c.on_hand > 0
+        return self.session.execute(select(exists().where(*stocked))).scalar_one()
+
+    def lock(self, product_id: UUID, location_id: UUID, *, now: datetime) -> StockChange:
+        started = self._start_tracking(product_id, location_id, now=now)
+        level = self._one(select(levels).where(*at(product_id, location_id)).with_for_update())
         assert level is not None  # tracked by now
         return StockChange(
-            before=StockLevel.untracked(product_id) if started else level, after=level
+            before=StockLevel.untracked(product_id, location_id) if started else level,
+            after=level,
         )
 
     def release(self, locked: StockChange) -> StockChange:
         return self._leave_as_found(locked.before)
 
-    def add_to_on_hand(self, product_id: UUID, delta: int, *, now: datetime) -> StockChange | None:
+    def add_to_on_hand(
+        self, product_id: UUID, location_id: UUID, delta: int, *, now: datetime
+    ) -> StockChange | None:
         # One guarded statement (see `_change`), with CHECK (on_hand >= 0) behind it.
         def allowed(found: Found) -> list[ColumnElement[bool]]:
             result = cast(found["on_hand"], BigInteger) + delta
             return [result >= 0, result <= MAX_ON_HAND]
 
-        started = self._start_tracking(product_id, now=now)
+        started = self._start_tracking(product_id, location_id, now=now)
         return self._change(
-            product_id,
+            (product_id, location_id),
             started,
             lambda found: {"on_hand": found["on_hand"] + delta},
             allowed,
@@ -126,7 +158,7 @@ class SqlAlchemyStockRepository(StockRepository):
         level = locked.after
         statement = (
             update(levels)
-            .where(levels.c.product_id == level.product_id, levels.c.version == level.version)
+            .where(*at(level.product_id, level.location_id), levels.c.version == level.version)
             .values(on_hand=on_hand, version=levels.c.version + 1, updated_at=now)
             .returning(*levels.c)
         )
@@ -134,11 +166,11 @@ class SqlAlchemyStockRepository(StockRepository):
         return None if after is None else StockChange(locked.before, after)
 
     def set_reorder_point(
-        self, product_id: UUID, reorder_point: int, *, now: datetime
+        self, product_id: UUID, location_id: UUID, reorder_point: int, *, now: datetime
     ) -> StockChange:
-        started = self._start_tracking(product_id, now=now)
+        started = self._start_tracking(product_id, location_id, now=now)
         change = self._change(
-            product_id,
+            (product_id, location_id),
             started,
             lambda _: {"reorder_point": reorder_point},
             lambda found: [found["reorder_point"] != reorder_point],
@@ -146,15 +178,20 @@ class SqlAlchemyStockRepository(StockRepository):
         )
         if change is not None:
             return change
-        # It already has that reorder point (an untracked product has 0).
-        found = StockLevel.untracked(product_id) if started else self.get(product_id)
+        # It already has that reorder point (an untracked level has 0).
+        found = (
+            StockLevel.untracked(product_id, location_id)
+            if started
+            else self.get(product_id, location_id)
+        )
         assert found is not None  # committed before this write started, so still there
         return self._leave_as_found(found)
 
-    def _start_tracking(self, product_id: UUID, *, now: datetime) -> bool:
+    def _start_tracking(self, product_id: UUID, location_id: UUID, *, now: datetime) -> bool:
         """Insert the level at zero unless it exists; return whether this inserted it."""
         values = {
             "product_id": product_id,
+            "location_id": location_id,
             "on_hand": 0,
             "reorder_point": 0,
             "version": 0,
@@ -165,12 +202,12 @@ class SqlAlchemyStockRepository(StockRepository):
     def _leave_as_found(self, found: StockLevel) -> StockChange:
         """End a write that changes nothing; untrack the product again if it was untracked."""
         if not found.tracked:
-            self.session.execute(delete(levels).where(levels.c.product_id == found.product_id))
+            self.session.execute(delete(levels).where(*at(found.product_id, found.location_id)))
         return StockChange(found, found)
 
     def _change(
         self,
-        product_id: UUID,
+        key: LevelKey,
         started: bool,
         changes: Callable[[Found], dict[str, Any]],
         guard: Callable[[Found], list[ColumnElement[bool]]],
@@ -189,7 +226,7 @@ class SqlAlchemyStockRepository(StockRepository):
         # the WHERE clause first reads it, before the row changes.
         found_cte = (
             select(levels)
-            .where(levels.c.product_id == product_id)
+            .where(*at(*key))
             .with_for_update()
             .cte("found")
             .prefix_with("MATERIALIZED")
@@ -198,86 +235,21 @@ class SqlAlchemyStockRepository(StockRepository):
         statement = (
             update(levels)
             .add_cte(found_cte)
-            .where(levels.c.product_id.in_(select(found_cte.c.product_id)), *guard(found))
+            .where(
+                tuple_(levels.c.product_id, levels.c.location_id).in_(
+                    select(found_cte.c.product_id, found_cte.c.location_id)
+                ),
+                *guard(found),
+            )
             .values(version=found["version"] + 1, updated_at=now, **changes(found))
             .returning(*(value.label(f"before_{name}") for name, value in found.items()), *levels.c)
         )
         row = self.session.execute(statement).first()
         if row is None:
             return None
-        before = StockLevel.untracked(product_id) if started else to_level(row, prefix="before_")
+        before = StockLevel.untracked(*key) if started else to_level(row, prefix="before_")
         return StockChange(before, to_level(row))
 
     def _one(self, statement: Any) -> StockLevel | None:
         row = self.session.execute(statement).first()
         return to_level(row) if row else None
-
-
-class SqlAlchemyMovementRepository(MovementRepository):
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def add(self, movement: StockMovement) -> None:
-        self.session.execute(
-            insert(movements).values(
-                id=movement.id,
-                product_id=movement.product_id,
-                delta=movement.delta,
-                on_hand_after=movement.on_hand_after,
-                reason=movement.reason.value,
-                reference=movement.reference,
-                created_at=movement.created_at,
-            )
-        )
-
-    def list_for(
-        self, product_ids: Sequence[UUID], *, limit: int, before: int | None
-    ) -> dict[UUID, list[StockMovement]]:
-        newest_first = movements.c.position.desc()
-        rank = func.row_number().over(partition_by=movements.c.product_id, order_by=newest_first)
-        ranked: Select[Any] = select(movements, rank.label("rank")).where(
-            movements.c.product_id.in_(product_ids)
-        )
-        if before is not None:
-            ranked = ranked.where(movements.c.position < before)
-        page = ranked.subquery()
-        statement = (
-            select(page)
-            .where(page.c.rank <= limit)
-            .order_by(page.c.product_id, page.c.position.desc())
-        )
-        found: dict[UUID, list[StockMovement]] = {product_id: [] for product_id in product_ids}
-        for row in self.session.execute(statement):
-            found[row.product_id].append(to_movement(row))
-        return found
-
-    def count_for(self, product_id: UUID) -> int:
-        statement = select(func.count()).where(movements.c.product_id == product_id)
-        return self.session.execute(statement).scalar_one()
-
-
-class SqlAlchemyIdempotencyStore(IdempotencyStore):
-    """Keys and the level each answered, stored as JSON (`level_snapshot`)."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def get(self, key: str) -> StoredResult | None:
-        statement = select(idempotency_keys).where(idempotency_keys.c.key == key)
-        row = self.session.execute(statement).first()
-        return StoredResult(row.fingerprint, level_from_snapshot(row.result)) if row else None
-
-    def claim(self, key: str, *, fingerprint: str, now: datetime) -> bool:
-        values = {"key": key, "fingerprint": fingerprint, "result": None, "created_at": now}
-        return insert_ignoring_conflicts(self.session, idempotency_keys, values)
-
-    def complete(self, key: str, level: StockLevel) -> None:
-        self.session.execute(
-            update(idempotency_keys)
-            .where(idempotency_keys.c.key == key)
-            .values(result=level_snapshot(level))
-        )
-
-    def purge(self, *, older_than: datetime) -> int:
-        statement = delete(idempotency_keys).where(idempotency_keys.c.created_at < older_than)
-        return self.session.execute(statement).rowcount

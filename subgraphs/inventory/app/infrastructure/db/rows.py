@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -9,7 +10,13 @@ from uuid import UUID
 from sqlalchemy import Row
 from subgraph_kit.sql.engine import utc
 
-from app.domain.models import StockChangeReason, StockLevel, StockMovement
+from app.domain.models import (
+    DEFAULT_LOCATION_ID,
+    Location,
+    StockChangeReason,
+    StockLevel,
+    StockMovement,
+)
 
 
 def to_level(row: Row[Any], prefix: str = "") -> StockLevel:
@@ -21,7 +28,13 @@ def to_level(row: Row[Any], prefix: str = "") -> StockLevel:
         reorder_point=columns[f"{prefix}reorder_point"],
         version=columns[f"{prefix}version"],
         updated_at=utc(columns[f"{prefix}updated_at"]),
+        location_id=columns[f"{prefix}location_id"],
     )
+
+
+def to_location(row: Row[Any]) -> Location:
+    """Read a location from `row`."""
+    return Location(row.id, row.code, row.name, row.active, utc(row.created_at))
 
 
 def to_movement(row: Row[Any]) -> StockMovement:
@@ -35,13 +48,27 @@ def to_movement(row: Row[Any]) -> StockMovement:
         reference=row.reference,
         created_at=utc(row.created_at),
         position=row.position,
+        location_id=row.location_id,
     )
 
 
+def levels_snapshot(levels: Sequence[StockLevel]) -> list[dict[str, Any]]:
+    """Describe the levels a write answered as JSON, to be stored with an idempotency key."""
+    return [level_snapshot(level) for level in levels]
+
+
+def levels_from_snapshot(snapshot: list[dict[str, Any]] | dict[str, Any]) -> tuple[StockLevel, ...]:
+    """Restore the levels `levels_snapshot` described (or the one level results stored before
+    transfers existed describe)."""
+    described = [snapshot] if isinstance(snapshot, dict) else snapshot
+    return tuple(level_from_snapshot(level) for level in described)
+
+
 def level_snapshot(level: StockLevel) -> dict[str, Any]:
-    """Describe a level as JSON, to be stored with an idempotency key."""
+    """Describe a level as JSON."""
     return {
         "productId": str(level.product_id),
+        "locationId": str(level.location_id),
         "onHand": level.on_hand,
         "reorderPoint": level.reorder_point,
         "version": level.version,
@@ -60,4 +87,6 @@ def level_from_snapshot(snapshot: dict[str, Any]) -> StockLevel:
         version=snapshot["version"],
         updated_at=datetime.fromisoformat(updated_at) if updated_at else None,
         tracked=snapshot.get("tracked", True),  # older results do not say; all were tracked
+        # Results stored before locations existed were all at DEFAULT.
+        location_id=UUID(snapshot.get("locationId", str(DEFAULT_LOCATION_ID))),
     )

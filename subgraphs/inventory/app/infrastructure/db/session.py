@@ -6,20 +6,21 @@ from sqlalchemy.orm import Session
 from subgraph_kit.sql.unit_of_work import SessionUnitOfWork
 
 from app.domain.repositories import UnitOfWork
+from app.infrastructure.db.idempotency import SqlAlchemyIdempotencyStore
+from app.infrastructure.db.locations import SqlAlchemyLocationRepository
 from app.infrastructure.db.models import Base
-from app.infrastructure.db.repositories import (
-    SqlAlchemyIdempotencyStore,
-    SqlAlchemyMovementRepository,
-    SqlAlchemyStockRepository,
-)
+from app.infrastructure.db.movements import SqlAlchemyMovementRepository
+from app.infrastructure.db.repositories import SqlAlchemyStockRepository
 
 
 class SqlAlchemyUnitOfWork(SessionUnitOfWork, UnitOfWork):
-    """One Session per unit of work: levels, movements, keys and the outbox share it."""
+    """One Session per unit of work: locations, levels, movements, keys and the outbox share
+    it."""
 
     metadata = Base.metadata
 
     def open_repositories(self, session: Session) -> None:
+        self.locations = SqlAlchemyLocationRepository(session)
         self.stock = SqlAlchemyStockRepository(session)
         self.movements = SqlAlchemyMovementRepository(session)
         self.idempotency = SqlAlchemyIdempotencyStore(session)
