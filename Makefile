@@ -14,10 +14,10 @@ INSTALLED := $(VENV)/.installed
 # `$` and `#` mean there what they mean to compose, and the environment wins over the file.
 # Make itself reads no .env, so the test targets run on the environment alone.
 
-.PHONY: help install lint format test test-unit up migrate schema compose lock clean bench vendor-explorer fuzz soak
+.PHONY: help install lint format test test-unit up migrate schema schema-check compose lock clean bench vendor-explorer fuzz soak
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 $(INSTALLED): $(LOCKS) libs/subgraph_kit/pyproject.toml gateway/package-lock.json
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -40,7 +40,7 @@ format: install ## Apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: lint ## Every suite: the kit, each subgraph (unit, integration, snapshots), then cross-service
+test: lint schema-check ## Lint, schema-check, then every suite: the kit, each subgraph (unit, integration, snapshots), then cross-service
 	@echo "== subgraph_kit"
 	cd libs/subgraph_kit && $(PY) -m pytest --cov=subgraph_kit --cov=subgraph_kit_testing --cov-report=term
 	@for service in $(SERVICES); do \
@@ -74,6 +74,10 @@ schema: install ## Refresh each subgraph's schema.graphql snapshot from the code
 	@for service in $(SERVICES); do \
 		(cd subgraphs/$$service && $(PY) -c 'from app.infrastructure.api.graphql.schema import schema; print(schema.as_str())' > schema.graphql) || exit 1; \
 	done
+
+# `make schema-check BASE_REF=v1.0.0` or `BASE_DIR=released/` picks another baseline.
+schema-check: install ## Fail on a breaking schema change against main (see README, Schema evolution)
+	$(PY) scripts/schema_check.py $(if $(BASE_REF),--base-ref $(BASE_REF)) $(if $(BASE_DIR),--base-dir $(BASE_DIR))
 
 compose: install ## Compose supergraph.graphql from supergraph.yaml
 	node gateway/compose.mjs
