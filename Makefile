@@ -75,7 +75,8 @@ schema: install ## Refresh each subgraph's schema.graphql snapshot from the code
 		(cd subgraphs/$$service && $(PY) -c 'from app.infrastructure.api.graphql.schema import schema; print(schema.as_str())' > schema.graphql) || exit 1; \
 	done
 
-# `make schema-check BASE_REF=v1.0.0` or `BASE_DIR=released/` picks another baseline.
+# The last release (schemas/released/<newest>) is the baseline; `make schema-check BASE_REF=main`
+# or `BASE_DIR=<folder>` picks another.
 schema-check: install ## Fail on a breaking schema change against main (see README, Schema evolution)
 	$(PY) scripts/schema_check.py $(if $(BASE_REF),--base-ref $(BASE_REF)) $(if $(BASE_DIR),--base-dir $(BASE_DIR))
 

@@ -5,9 +5,11 @@ For each subgraph of supergraph.yaml:
 1. the current SDL is exported from the code, as `make schema` does, and the committed
    `schema.graphql` snapshot must equal it (composition, the gateway and the router read the
    snapshot); with `--current-dir DIR`, it is read from DIR instead;
-2. the baseline is `git show REF:subgraphs/<name>/schema.graphql`, REF being `--base-ref`
-   or else the first of origin/main, main and HEAD that exists; `--base-dir DIR` reads files
-   instead (DIR/<name>.graphql or DIR/<name>/schema.graphql);
+2. the baseline is the last release: the newest schemas/released/<version>/ folder (a release
+   copies each subgraph's schema.graphql there), read as `--base-dir` reads files
+   (DIR/<name>.graphql or DIR/<name>/schema.graphql); `--base-ref REF` compares with
+   `git show REF:subgraphs/<name>/schema.graphql` instead (a pull request against main),
+   and without any release folder the first of origin/main, main and HEAD is the baseline;
 3. graphql-core's `find_schema_changes` (what `find_breaking_changes` and
    `find_dangerous_changes` filter) compares the two: a breaking change fails unless
    schema-changes.toml accepts it; dangerous changes are printed.
@@ -46,6 +48,7 @@ CONFIG = ROOT / "supergraph.yaml"
 SUPERGRAPH = ROOT / "supergraph.graphql"
 ACCEPTED = ROOT / "schema-changes.toml"
 COMPOSE = ROOT / "gateway" / "compose.mjs"
+RELEASES = ROOT / "schemas" / "released"
 DEFAULT_REFS = ("origin/main", "main", "HEAD")
 EXPORT = "from app.infrastructure.api.graphql.schema import schema; print(schema.as_str())"
 
@@ -156,6 +159,16 @@ def choose_ref(wanted: str | None) -> str:
     if wanted:
         raise CheckError(f"--base-ref {wanted}: no such commit in {ROOT}")
     raise CheckError(f"none of {', '.join(DEFAULT_REFS)} exists: pass --base-ref or --base-dir")
+
+
+def last_release(releases: Path) -> Path | None:
+    """The newest schemas/released/<version> folder (versions compared as numbers), if any."""
+
+    def version(folder: Path) -> tuple[int, ...]:
+        return tuple(int(part) for part in folder.name.split("."))
+
+    folders = [f for f in releases.glob("*") if f.is_dir() and re.fullmatch(r"\d+(\.\d+)*", f.name)]
+    return max(folders, key=version, default=None)
 
 
 def from_dir(folder: Path, name: str) -> str | None:
@@ -285,9 +298,13 @@ def run(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     base = parser.add_mutually_exclusive_group()
     base.add_argument(
-        "--base-ref", help="git ref of the released schemas (default: origin/main, main, HEAD)"
+        "--base-ref", help="compare with the schemas of this git ref instead of the last release"
     )
-    base.add_argument("--base-dir", type=Path, help="folder of released <name>.graphql files")
+    base.add_argument(
+        "--base-dir",
+        type=Path,
+        help="folder of released <name>.graphql files (default: newest schemas/released/<version>)",
+    )
     parser.add_argument("--current-dir", type=Path, help="check these SDLs instead of the code's")
     parser.add_argument("--accepted", type=Path, default=ACCEPTED, help="accepted breaking changes")
     parser.add_argument("--supergraph", type=Path, default=SUPERGRAPH, help="committed supergraph")
@@ -296,6 +313,8 @@ def run(argv: list[str] | None = None) -> int:
 
     names = subgraphs(CONFIG)
     accepted = load_accepted(args.accepted, set(names))
+    if args.base_dir is None and args.base_ref is None:
+        args.base_dir = last_release(RELEASES)
     if args.base_dir is not None:
         ref = None
         print(f"schema-check: baseline: files in {args.base_dir}")

@@ -193,22 +193,22 @@ def test_a_malformed_accepted_file_stops_the_check(tmp_path: Path) -> None:
     assert "needs exactly" in result.stderr, report(result)
 
 
-def test_the_committed_entry_accepts_the_stock_level_product_change(tmp_path: Path) -> None:
-    """The pre-populated schema-changes.toml entry is the exact string of that change."""
-    assert "  product: Product!\n" in INVENTORY, "StockLevel.product moved: update this test"
-    nullable = INVENTORY.replace("  product: Product!\n", "  product: Product\n", 1)
-    accepted = (ROOT / "schema-changes.toml").read_text()
+def test_the_code_passes_against_the_last_release_only_through_its_accepted_break(
+    tmp_path: Path,
+) -> None:
+    """The default baseline is schemas/released/<newest>; the one break there is accepted."""
+    empty = tmp_path / "none.toml"
+    empty.write_text("")
 
-    result = check(
-        tmp_path, products=PRODUCTS, base_products=PRODUCTS, inventory=nullable, accepted=accepted
-    )
-    unaccepted = check(
-        tmp_path, products=PRODUCTS, base_products=PRODUCTS, inventory=nullable, accepted=""
-    )
+    result = run_script("--no-compose")
+    unaccepted = run_script("--no-compose", "--accepted", str(empty))
 
     assert result.returncode == 0, report(result)
-    assert "accepted   FIELD_CHANGED_KIND: Field StockLevel.product changed type from " in (
-        result.stdout
+    assert "baseline: files in " in result.stdout, report(result)
+    assert "schemas/released/1.0.0" in result.stdout, report(result)
+    assert (
+        "accepted   FIELD_CHANGED_KIND: Field StockLevel.product changed type from "
+        "Product! to Product." in result.stdout
     ), report(result)
     assert unaccepted.returncode == 1, report(unaccepted)
 
