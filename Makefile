@@ -77,7 +77,7 @@ schema: install ## Refresh each subgraph's schema.graphql snapshot from the code
 
 # The last release (schemas/released/<newest>) is the baseline; `make schema-check BASE_REF=main`
 # or `BASE_DIR=<folder>` picks another.
-schema-check: install ## Fail on a breaking schema change against main (see README, Schema evolution)
+schema-check: install ## Fail on a breaking schema change against the last release (README: Schema evolution)
 	$(PY) scripts/schema_check.py $(if $(BASE_REF),--base-ref $(BASE_REF)) $(if $(BASE_DIR),--base-dir $(BASE_DIR))
 
 compose: install ## Compose supergraph.graphql from supergraph.yaml
