@@ -33,11 +33,16 @@ class OperationMetrics(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         started = time.perf_counter()
-        yield
+        try:
+            yield
+        finally:  # a document that does not parse leaves by an exception (see ParserCache)
+            self._observe(time.perf_counter() - started)
+
+    def _observe(self, seconds: float) -> None:
         operation = selected_operation(self.execution_context)
         kind = operation.operation.value if operation is not None else UNKNOWN_TYPE
         if operation is None or not self.validated:
             name = INVALID
         else:
             name = OPERATION_NAMES.label(operation.name.value if operation.name else None)
-        REQUEST_DURATION.labels(kind, name).observe(time.perf_counter() - started)
+        REQUEST_DURATION.labels(kind, name).observe(seconds)

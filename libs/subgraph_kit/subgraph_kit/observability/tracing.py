@@ -127,9 +127,14 @@ class GraphQLSpans(SchemaExtension):
         if tracer is None:
             yield
             return
-        with tracer.start_as_current_span("GraphQL Operation") as span:
-            yield
-            self._describe(span)
+        # A document that does not parse leaves by an exception, not as an error of the span.
+        with tracer.start_as_current_span(
+            "GraphQL Operation", record_exception=False, set_status_on_exception=False
+        ) as span:
+            try:
+                yield
+            finally:
+                self._describe(span)
 
     def _describe(self, span: trace.Span) -> None:
         context = self.execution_context
