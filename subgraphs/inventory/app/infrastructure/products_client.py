@@ -163,7 +163,7 @@ class GqlProductCatalog(CatalogClient):
 
     async def fetch(self, product_id: UUID) -> CatalogProduct | None:
         """Ask products for a product: within the deadline, retried and behind the breaker."""
-        met = self._breaker_state()
+        met = self.breaker.state
         outcome = "unavailable"
         try:
             found = await self._lookup(product_id)
@@ -176,15 +176,8 @@ class GqlProductCatalog(CatalogClient):
             CALLS.labels(outcome, met).inc()
             self._show_breaker_state()
 
-    def _breaker_state(self) -> str:
-        breaker = self.breaker
-        if breaker.open_until is None:
-            return "closed"
-        due = breaker.trial_running or breaker.open_until <= breaker.clock()
-        return "half_open" if due else "open"
-
     def _show_breaker_state(self) -> None:
-        state = self._breaker_state()
+        state = self.breaker.state
         for each in BREAKER_STATES:
             BREAKER_STATE.labels(each).set(1 if each == state else 0)
 
