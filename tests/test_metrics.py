@@ -98,6 +98,13 @@ def test_known_traffic_moves_each_series_by_what_it_is(stack: Stack, api_key: st
     assert post(stack, "inventory", {"query": "{ stockLevels("}, api_key).status_code == 200
     assert post(stack, "inventory", {"query": "{ nope }"}, api_key).status_code == 200
     assert post(stack, "inventory", {"query": "{ __typename }"}, None).status_code == 401
+    plain_text = httpx.post(
+        stack["inventory"].graphql_url,
+        content=b"{ __typename }",
+        headers={"X-API-Key": api_key, "content-type": "text/plain"},
+        trust_env=False,
+    )
+    assert plain_text.status_code == 415
     after = {service: scrape(stack, service) for service in ("products", "inventory")}
 
     # Products: two creates, and the three lookups inventory made for the adjustments that
@@ -138,6 +145,7 @@ def test_known_traffic_moves_each_series_by_what_it_is(stack: Stack, api_key: st
         (("code", "GRAPHQL_PARSE_FAILED"),): 1,
         (("code", "GRAPHQL_VALIDATION_FAILED"),): 1,
         (("code", "UNAUTHENTICATED"),): 1,
+        (("code", "UNSUPPORTED_MEDIA_TYPE"),): 1,
     }
     assert moved(before["inventory"], after["inventory"], "products_client_calls_total") == {
         (("breaker_state", "closed"), ("outcome", "found")): 2,

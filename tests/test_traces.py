@@ -169,3 +169,16 @@ def test_log_lines_of_a_traced_request_carry_its_trace_and_span_ids(
     assert all(line["requestId"] not in ("", "-") for line in traced)
     untraced = [line for line in lines if "trace_id" not in line]
     assert untraced, "the start-up lines belong to no trace"
+
+
+def test_a_caller_that_does_not_sample_its_trace_gets_no_spans_recorded(
+    stack: Stack, api_key: str, receiver: OtlpReceiver
+) -> None:
+    product_id = new_product(stack, api_key)
+    unsampled, sampled = secrets.token_hex(16), secrets.token_hex(16)
+
+    adjust_with_traceparent(stack, api_key, product_id, f"00-{unsampled}-{secrets.token_hex(8)}-00")
+    adjust_with_traceparent(stack, api_key, product_id, f"00-{sampled}-{secrets.token_hex(8)}-01")
+    receiver.wait_for(sampled, complete)  # exported after the unsampled one would have been
+
+    assert receiver.trace(unsampled) == []
