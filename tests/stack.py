@@ -60,6 +60,8 @@ class Stack:
     workdir: Path
     api_key: str
     processes: dict[str, Process] = field(default_factory=dict)
+    # Added to both subgraphs' environment.
+    env: dict[str, str] = field(default_factory=dict)
 
     def start(self, inventory_route: CountingProxy | None = None) -> None:
         node_binary()  # skip before doing anything when node is missing
@@ -94,7 +96,7 @@ class Stack:
             "ENVIRONMENT": "development",
             "LOG_LEVEL": "INFO",
             "no_proxy": no_proxy(),
-        }
+        } | self.env
 
     def subgraph(self, name: str, port: int, env: dict[str, str]) -> Process:
         url, log = self.database_url(name), self.workdir / f"{name}.log"
@@ -216,10 +218,14 @@ class CountingProxy:
 
 @contextlib.contextmanager
 def running_stack(
-    workdir: Path, api_key: str, inventory_route: CountingProxy | None = None
+    workdir: Path,
+    api_key: str,
+    inventory_route: CountingProxy | None = None,
+    env: dict[str, str] | None = None,
 ) -> Iterator[Stack]:
-    """A started Stack, always stopped on exit; a failed start fails the test with the logs."""
-    stack = Stack(workdir, api_key)
+    """A started Stack, always stopped on exit; a failed start fails the test with the logs.
+    `env` is added to both subgraphs' environment."""
+    stack = Stack(workdir, api_key, env=env or {})
     try:
         failure = None
         try:

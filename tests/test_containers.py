@@ -77,20 +77,22 @@ def report(result: subprocess.CompletedProcess[str]) -> str:
 
 
 def compose_config(
-    tmp_path: Path, compose_file: Path = COMPOSE_FILE, **env: str
+    tmp_path: Path, compose_file: Path = COMPOSE_FILE, profile: str | None = None, **env: str
 ) -> subprocess.CompletedProcess[str]:
     """`docker compose config` with only `env` for interpolation: neither .env nor the
-    caller's environment (the Makefile exports .env) changes what the test sees."""
+    caller's environment (the Makefile exports .env) changes what the test sees. With
+    `profile`, the services of that profile too (`--profile`)."""
     empty = tmp_path / "empty.env"
     empty.touch()
     command = [compose_binary(), "--file", compose_file, "--project-directory", ROOT]
+    command += ["--profile", profile] if profile else []
     command += ["--env-file", empty, "config", "--format", "json"]
     isolated = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), **env}
     return run(command, cwd=tmp_path, env=isolated)
 
 
-def normalised_config(tmp_path: Path, **env: str) -> dict[str, Any]:
-    result = compose_config(tmp_path, **env)
+def normalised_config(tmp_path: Path, profile: str | None = None, **env: str) -> dict[str, Any]:
+    result = compose_config(tmp_path, profile=profile, **env)
     assert result.returncode == 0, f"docker compose config failed:\n{report(result)}"
     return json.loads(result.stdout)
 
@@ -126,6 +128,82 @@ def test_compose_router_mounts_its_config_and_the_committed_supergraph(tmp_path:
     assert env["APOLLO_ROUTER_CONFIG_PATH"] == "/dist/config/router.yaml"
     assert env["APOLLO_ROUTER_SUPERGRAPH_PATH"] == "/dist/schema/supergraph.graphql"
     assert env["APOLLO_TELEMETRY_DISABLED"] == "1"
+
+
+OBSERVABILITY_IMAGES = {
+    "otel-collector": "otel/opentelemetry-collector:0.147.0",
+    "jaeger": "jaegertracing/jaeger:2.16.0",
+    "prometheus": "prom/prometheus:v3.5.0",
+}
+
+
+def test_the_observability_profile_adds_a_collector_jaeger_and_prometheus(tmp_path: Path) -> None:
+    plain = normalised_config(tmp_path)["services"]
+    services = normalised_config(tmp_path, profile="observability")["services"]
+
+    assert set(services) - set(plain) == set(OBSERVABILITY_IMAGES)
+    for name, image in OBSERVABILITY_IMAGES.items():
+        assert services[name]["image"] == image
+        assert services[name]["profiles"] == ["observability"]
+    assert services["otel-collector"]["depends_on"] == {"jaeger": HEALTHY}
+    for name in ("jaeger", "prometheus"):
+        assert services[name]["healthcheck"]["test"], name
+    published = {
+        name: [p["published"] for p in services[name]["ports"]] for name in OBSERVABILITY_IMAGES
+    }
+    assert published == {"otel-collector": ["4318"], "jaeger": ["16686"], "prometheus": ["9090"]}
+
+
+def test_the_observability_profile_mounts_configs_that_wire_it_together(tmp_path: Path) -> None:
+    services = normalised_config(tmp_path, profile="observability")["services"]
+    mounts = {
+        name: {m["target"]: m for m in services[name]["volumes"]}
+        for name in ("otel-collector", "prometheus")
+    }
+    collector_file = mounts["otel-collector"]["/etc/otelcol/config.yaml"]
+    prometheus_file = mounts["prometheus"]["/etc/prometheus/prometheus.yml"]
+    collector = yaml.safe_load(Path(collector_file["source"]).read_text())
+    prometheus = yaml.safe_load(Path(prometheus_file["source"]).read_text())
+
+    assert collector_file["read_only"]
+    assert prometheus_file["read_only"]
+    assert services["otel-collector"]["command"] == ["--config=/etc/otelcol/config.yaml"]
+    # The collector takes OTLP/HTTP where OTEL_EXPORTER_OTLP_ENDPOINT points, sends to Jaeger.
+    assert collector["receivers"]["otlp"]["protocols"]["http"]["endpoint"] == "0.0.0.0:4318"
+    assert collector["exporters"]["otlp_grpc"]["endpoint"] == "jaeger:4317"
+    pipeline = collector["service"]["pipelines"]["traces"]
+    assert (pipeline["receivers"], pipeline["exporters"]) == (["otlp"], ["otlp_grpc"])
+    # Prometheus scrapes each subgraph's /metrics (its default path) and the router's.
+    targets = {
+        job["job_name"]: job["static_configs"][0]["targets"] for job in prometheus["scrape_configs"]
+    }
+    router = yaml.safe_load((ROOT / "router.yaml").read_text())["telemetry"]["exporters"]
+    router_port = router["metrics"]["prometheus"]["listen"].rsplit(":", 1)[1]
+    assert targets == {
+        **{name: [f"{name}:{port}"] for name, port in SUBGRAPHS.items()},
+        "router": [f"router:{router_port}"],
+    }
+
+
+def test_the_endpoint_reaches_the_subgraphs_and_the_router_and_turns_on_its_traces(
+    tmp_path: Path,
+) -> None:
+    endpoint = "http://otel-collector:4318"
+    services = normalised_config(
+        tmp_path, "observability", OTEL_EXPORTER_OTLP_ENDPOINT=endpoint, ROUTER_OTLP_TRACING="true"
+    )["services"]
+
+    for name in (*SUBGRAPHS, "router"):
+        assert services[name]["environment"]["OTEL_EXPORTER_OTLP_ENDPOINT"] == endpoint, name
+    assert services["router"]["environment"]["ROUTER_OTLP_TRACING"] == "true"
+    otlp = yaml.safe_load((ROOT / "router.yaml").read_text())["telemetry"]["exporters"]
+    assert otlp["tracing"]["otlp"] == {
+        "enabled": "${env.ROUTER_OTLP_TRACING:-false}",
+        "protocol": "http",
+    }
+    for name in SUBGRAPHS:
+        settings = settings_under(name, OTEL_EXPORTER_OTLP_ENDPOINT=endpoint)
+        assert settings["otel_exporter_otlp_endpoint"] == endpoint
 
 
 def test_compose_postgres_creates_one_database_per_subgraph(tmp_path: Path) -> None:
@@ -229,9 +307,22 @@ def gateway_variables() -> set[str]:
     return names | {f"{name.upper()}_URL" for name in SUBGRAPHS}
 
 
+# What the router reads from its environment by itself (telemetry.exporters.tracing.otlp).
+ROUTER_NATIVE_VARIABLES = {"OTEL_EXPORTER_OTLP_ENDPOINT"}
+
+
 def router_variables() -> set[str]:
-    """What the Apollo Router's config reads (`${env.NAME}`): the gateway under compose."""
-    return set(re.findall(r"\$\{env\.([A-Z][A-Z0-9_]*)", (ROOT / "router.yaml").read_text()))
+    """What the Apollo Router reads: its config's `${env.NAME}`, and the OTLP endpoint."""
+    config = (ROOT / "router.yaml").read_text()
+    return set(re.findall(r"\$\{env\.([A-Z][A-Z0-9_]*)", config)) | ROUTER_NATIVE_VARIABLES
+
+
+def kit_variables() -> set[str]:
+    """What the subgraphs' shared kit reads from the environment itself, outside the settings
+    (`os.environ.get("NAME")`: prometheus_client's PROMETHEUS_MULTIPROC_DIR)."""
+    sources = (ROOT / "libs" / "subgraph_kit" / "subgraph_kit").rglob("*.py")
+    pattern = r"os\.environ(?:\.get\(|\[)['\"]([A-Z][A-Z0-9_]*)"
+    return {name for path in sources for name in re.findall(pattern, path.read_text())}
 
 
 def test_env_example_lists_variables_and_sets_none() -> None:
@@ -253,6 +344,7 @@ def test_every_variable_of_env_example_is_read_somewhere() -> None:
         "gateway": gateway_variables(),
         "compose": set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)", COMPOSE_FILE.read_text())),
         "router": router_variables(),
+        "kit": kit_variables(),
     }
     unread = set(env_example()) - set().union(*readers.values())
     assert not unread, f"documented in .env.example, read by nothing: {sorted(unread)}"

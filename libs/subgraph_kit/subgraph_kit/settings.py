@@ -59,8 +59,18 @@ class ServiceSettings(BaseSettings):
     # Off in production unless set to true; on elsewhere unless set to false.
     enable_introspection: bool | None = None
     enable_graphiql: bool | None = None
+    # Where traces go over OTLP/HTTP (the collector's base URL; /v1/traces is added); unset,
+    # nothing is traced and no instrumentation is installed.
+    otel_exporter_otlp_endpoint: str | None = None
 
     _normalise_url = field_validator("database_url")(normalise_database_url)
+
+    @field_validator("otel_exporter_otlp_endpoint")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL, e.g. http://127.0.0.1:4318")
+        return value
 
     @property
     def introspection_enabled(self) -> bool:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+import functools
 import importlib.metadata
+import importlib.util
 import re
 import subprocess
 import sys
@@ -21,25 +23,65 @@ def normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def imported_modules(package: str) -> set[str]:
-    """The top-level modules every .py file of `package` imports (relative imports aside)."""
+def imported_names(package: str) -> set[str]:
+    """The dotted names every .py file of `package` imports (relative imports aside); for
+    `from a import b`, both `a` and `a.b` (b may be a module)."""
     found: set[str] = set()
     for path in (KIT / package).rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
-                found.update(alias.name.split(".")[0] for alias in node.names)
+                found.update(alias.name for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                found.add(node.module.split(".")[0])
+                found.add(node.module)
+                found.update(f"{node.module}.{alias.name}" for alias in node.names)
     return found
 
 
+def imported_modules(package: str) -> set[str]:
+    """The top-level modules every .py file of `package` imports (relative imports aside)."""
+    return {name.split(".")[0] for name in imported_names(package)}
+
+
+@functools.cache
+def file_owners() -> dict[Path, str]:
+    """Each installed file, by its resolved path, and the distribution that installed it."""
+    owners = {}
+    for dist in importlib.metadata.distributions():
+        for file in dist.files or ():
+            owners[Path(str(dist.locate_file(file))).resolve()] = dist.metadata["Name"]
+    return owners
+
+
+def owner_of(name: str) -> str | None:
+    """The distribution that installed module `name` (None: `name` is no module, or a
+    namespace package that several distributions share)."""
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or spec.origin is None:
+        return None
+    return file_owners().get(Path(spec.origin).resolve())
+
+
 def imported_distributions(package: str) -> set[str]:
-    """The distributions that provide what `package` imports, beyond the stdlib and the kit."""
+    """The distributions that provide what `package` imports, beyond the stdlib and the kit.
+
+    A namespace package (`opentelemetry`) is installed by many distributions; what is
+    imported from it is attributed to the one that installed the imported module."""
     providers = importlib.metadata.packages_distributions()
-    modules = imported_modules(package) - set(sys.stdlib_module_names) - OWN
+    names = imported_names(package)
+    modules = {name.split(".")[0] for name in names} - set(sys.stdlib_module_names) - OWN
     unknown = sorted(module for module in modules if module not in providers)
     assert not unknown, f"no installed distribution provides {unknown}"
-    return {normalise(dist) for module in modules for dist in providers[module]}
+    found = set()
+    for module in modules:
+        if len(providers[module]) == 1:
+            found.add(providers[module][0])
+            continue
+        owners = {owner_of(name) for name in names if name.split(".")[0] == module}
+        found.update(owner for owner in owners if owner is not None)
+    return {normalise(dist) for dist in found}
 
 
 def names(requirements: list[str]) -> set[str]:

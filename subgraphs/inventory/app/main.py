@@ -43,6 +43,8 @@ def create_app(settings: Settings | None = None, catalog: CatalogClient | None =
 
     @contextlib.asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
+        if runtime.tracer_provider is not None:
+            runtime.catalog.trace(runtime.tracer_provider)
         await runtime.catalog.connect()
         purge = asyncio.create_task(
             every(PURGE_INTERVAL_SECONDS, lambda: purge_idempotency_keys(keep, uow=runtime.uow()))

@@ -17,6 +17,7 @@ from strawberry.extensions import MaskErrors
 from subgraph_kit.core.commands import storable
 from subgraph_kit.core.errors import DomainError
 from subgraph_kit.core.naming import camel
+from subgraph_kit.observability.metrics import count_user_errors
 from subgraph_kit.web.request_id import current_request_id
 
 logger = logging.getLogger("app.graphql")
@@ -76,7 +77,7 @@ class UserErrors:
             return [*prefix, *parts]
 
         if isinstance(error, ValidationError):
-            return [
+            errors = [
                 self.user_error(
                     field=path(detail["loc"]),
                     message=detail["msg"].removeprefix("Value error, "),
@@ -84,13 +85,16 @@ class UserErrors:
                 )
                 for detail in error.errors()
             ]
-        return [
-            self.user_error(
-                field=path(error.field) if error.field else None,
-                message=error.message,
-                code=self.codes(error.code),
-            )
-        ]
+        else:
+            errors = [
+                self.user_error(
+                    field=path(error.field) if error.field else None,
+                    message=error.message,
+                    code=self.codes(error.code),
+                )
+            ]
+        count_user_errors([user_error.code.value for user_error in errors])
+        return errors
 
 
 class BadUserInput(GraphQLError):
@@ -130,6 +134,13 @@ class MaskUnexpectedErrors(MaskErrors):
         masked = super().anonymise_error(error)
         masked.extensions = {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
         return masked
+
+
+def answered_code(error: GraphQLError) -> str:
+    """The code a client sees for `error` once masked: `NONE` for an error without one."""
+    if is_unexpected(error):
+        return "INTERNAL_SERVER_ERROR"
+    return str((error.extensions or {}).get("code") or "NONE")
 
 
 def label_request_errors(errors: list[GraphQLError]) -> None:

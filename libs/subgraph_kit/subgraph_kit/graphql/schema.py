@@ -20,8 +20,15 @@ from strawberry.extensions import (
 from strawberry.federation.schema import FederationAny
 from strawberry.types import ExecutionContext, Info
 
-from subgraph_kit.graphql.errors import BadUserInput, MaskUnexpectedErrors, label_request_errors
+from subgraph_kit.graphql.errors import (
+    BadUserInput,
+    MaskUnexpectedErrors,
+    answered_code,
+    label_request_errors,
+)
 from subgraph_kit.graphql.limits import document_limits
+from subgraph_kit.observability.graphql_metrics import OperationMetrics
+from subgraph_kit.observability.metrics import count_error
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
@@ -56,6 +63,7 @@ class SubgraphSchema(strawberry.federation.Schema):
 
     def __init__(self, *, query: type, mutation: type) -> None:
         extensions: list[Any] = [
+            OperationMetrics,  # first, so that it times what the others do too
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             lambda: AddValidationRules(LIMIT_RULES),
             IntrospectionPolicy,
@@ -124,4 +132,7 @@ class SubgraphSchema(strawberry.federation.Schema):
         # Runs on every error before the extensions see it, including the syntax errors that
         # ParserCache raises outside the operation hooks. Unexpected errors are logged by
         # MaskUnexpectedErrors with the request id; client mistakes are not server errors.
+        # Each error passes here once, so this is where they are counted.
         label_request_errors(errors)
+        for error in errors:
+            count_error(answered_code(error))

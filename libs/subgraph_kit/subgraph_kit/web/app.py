@@ -1,16 +1,23 @@
-"""The app factory of a subgraph: GraphQL behind the API key, REST routes, background relay."""
+"""The app factory of a subgraph: GraphQL behind the API key, REST routes, background relay,
+metrics, and traces when an OTLP endpoint is set."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
+from prometheus_client import multiprocess
+from sqlalchemy import event
 from strawberry.federation import Schema
 
 from subgraph_kit.core.outbox import OutboxRelay
+from subgraph_kit.observability import tracing
+from subgraph_kit.observability.exposition import metrics_router
+from subgraph_kit.observability.metrics import count_statement, multiprocess_dir
 from subgraph_kit.web.auth import Unauthenticated, require_api_key, unauthenticated
 from subgraph_kit.web.body_limit import BodySizeLimit
 from subgraph_kit.web.explorer import mount_explorers
@@ -34,10 +41,13 @@ def create_subgraph_app(
     example_query: str | None = None,
 ) -> FastAPI:
     """Build a subgraph app: GraphQL at /graphql behind the API key, the service's REST
-    `routes`, the outbox `relay` in the background, request ids and the body limit.
+    `routes`, the outbox `relay` in the background, request ids and the body limit, the
+    Prometheus series at /metrics, and traces when OTEL_EXPORTER_OTLP_ENDPOINT is set.
     `lifespan` adds start-up and shutdown steps of the service's own."""
     settings = runtime.settings
     configure_logging(settings)
+    event.listen(runtime.engine, "before_cursor_execute", count_statement)
+    provider = runtime.tracer_provider = tracing.tracer_provider(settings, service_name=title)
 
     @contextlib.asynccontextmanager
     async def run(_: FastAPI) -> AsyncIterator[None]:
@@ -53,15 +63,21 @@ def create_subgraph_app(
                 await task
             await drain(relay)
         runtime.engine.dispose()
+        if provider is not None:
+            provider.shutdown()  # exports the spans still batched
+        if (path := multiprocess_dir()) is not None:
+            multiprocess.mark_process_dead(os.getpid(), path)  # its live gauges go with it
 
     app = FastAPI(
         title=title, summary=summary, version="1.0.0", lifespan=run, docs_url=None, redoc_url=None
     )
     app.state.runtime = runtime
+    app.state.tracer = None if provider is None else provider.get_tracer("subgraph_kit")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestId)
     app.add_exception_handler(Unauthenticated, unauthenticated)
     app.include_router(routes)
+    app.include_router(metrics_router(runtime.engine))
     app.include_router(
         GraphQLHttpRouter(
             schema,
@@ -77,4 +93,8 @@ def create_subgraph_app(
         prefix="/graphql",
     )
     mount_explorers(app)  # GraphiQL's files and Swagger UI on /docs, offline
+    if provider is not None:
+        tracing.trace_app(app, provider)
+        tracing.trace_engine(runtime.engine, provider)
+        tracing.trace_schema(schema)
     return app

@@ -7,6 +7,7 @@ import hmac
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
+from subgraph_kit.observability.metrics import count_error
 from subgraph_kit.web.runtime import RuntimeDep
 
 
@@ -40,6 +41,7 @@ async def require_api_key(request: Request, runtime: RuntimeDep) -> None:
 
 async def unauthenticated(_: Request, __: Exception) -> JSONResponse:
     """Answer 401 with a GraphQL-shaped error."""
+    count_error("UNAUTHENTICATED")
     error = {"message": "Missing or wrong X-API-Key.", "extensions": {"code": "UNAUTHENTICATED"}}
     return JSONResponse(
         {"errors": [error]}, status_code=401, headers={"WWW-Authenticate": "ApiKey"}

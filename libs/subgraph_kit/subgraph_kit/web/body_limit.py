@@ -6,6 +6,8 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from subgraph_kit.observability.metrics import count_error
+
 
 class BodyTooLarge(Exception):
     pass
@@ -50,6 +52,7 @@ class BodySizeLimit:
                 await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
+        count_error("PAYLOAD_TOO_LARGE")
         body = json.dumps(
             {
                 "errors": [

@@ -17,6 +17,7 @@ from cross_web import HTTPException, StarletteRequestAdapter
 from fastapi.responses import JSONResponse, Response
 from strawberry.types.unset import UNSET
 
+from subgraph_kit.observability.metrics import count_error
 from subgraph_kit.web.explorer import GraphiQLRouter
 
 JSON_MEDIA_TYPE = "application/json"
@@ -74,6 +75,7 @@ class GraphQLHttpRouter(GraphiQLRouter):
         try:
             return await super().run(request, context=context, root_value=root_value)
         except HTTPException as error:
+            count_error(CODES.get(error.status_code, "BAD_REQUEST"))
             return JSONResponse(
                 error_body(error.reason, error.status_code),
                 status_code=error.status_code,

@@ -5,15 +5,22 @@ from __future__ import annotations
 import json
 import logging
 
+from opentelemetry import trace
+
 from subgraph_kit.settings import ServiceSettings
 from subgraph_kit.web.request_id import current_request_id
 
 
 class RequestIdFilter(logging.Filter):
-    """Stamp every record with the id of the request being served ('-' outside requests)."""
+    """Stamp every record with the id of the request being served ('-' outside requests) and,
+    in a traced request, the ids of its trace and of the span the line was written in."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = current_request_id()
+        span = trace.get_current_span().get_span_context()
+        if span.is_valid:
+            record.trace_id = trace.format_trace_id(span.trace_id)
+            record.span_id = trace.format_span_id(span.span_id)
         return True
 
 
@@ -28,6 +35,10 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "requestId": getattr(record, "request_id", "-"),
         }
+        # OpenTelemetry's names for them, which log pipelines link to the trace.
+        if hasattr(record, "trace_id"):
+            entry["trace_id"] = record.trace_id
+            entry["span_id"] = record.span_id
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, separators=(",", ":"))

@@ -14,6 +14,7 @@ from typing import Annotated, Any, TypeVar
 import anyio
 from fastapi import Depends, Request
 from graphql import GraphQLError
+from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy import Engine, text
 
 from subgraph_kit.core.unit_of_work import DeadlineExceeded
@@ -63,6 +64,8 @@ class Runtime:
         self._limiter: anyio.CapacityLimiter | None = None
         # Calls in worker threads (asyncio keeps only weak references to tasks).
         self._in_threads: set[asyncio.Future[Any]] = set()
+        # Set by the app factory when traces are exported, for the adapters that call out.
+        self.tracer_provider: TracerProvider | None = None
 
     def uow(self, *, deadline: float | None = None) -> Any:
         """A fresh unit of work (one Session, opened when its `with` block starts) that

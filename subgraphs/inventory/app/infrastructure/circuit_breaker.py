@@ -61,6 +61,15 @@ class CircuitBreaker:
         self.started = 0  # calls let through so far
         self.counted_up_to = 0  # `started` when the last outcome counted
 
+    @property
+    def state(self) -> str:
+        """`closed`, `open`, or `half_open` once the open period is over (the next call is,
+        or is already, the trial)."""
+        if self.open_until is None:
+            return "closed"
+        due = self.trial_running or self.open_until <= self.clock()
+        return "half_open" if due else "open"
+
     @contextlib.contextmanager
     def call(self) -> Iterator[None]:
         """Let one call through or raise CircuitOpen; record how the call ended."""

@@ -19,6 +19,10 @@ from gql.client import AsyncClientSession
 from gql.transport.exceptions import TransportConnectionFailed, TransportError
 from gql.transport.httpx import HTTPXAsyncTransport
 from graphql import parse
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+from opentelemetry.sdk.trace import TracerProvider
+from prometheus_client import Counter
+from subgraph_kit.observability.metrics import live_gauge
 from tenacity import (
     AsyncRetrying,
     retry_if_exception,
@@ -39,6 +43,22 @@ PING_QUERY = parse("query Ping { __typename }")
 RETRIED_STATUSES = {502, 503, 504}
 # Requests in flight to products at once; writes get as many worker threads (see dependencies).
 MAX_CONNECTIONS = 50
+
+
+CALLS = Counter(
+    "products_client_calls",
+    "Lookups of a product in products, by outcome (found, not_found, unavailable: asked and "
+    "failed, refused: not asked, circuit open) and the breaker state the lookup met.",
+    ["outcome", "breaker_state"],
+)
+BREAKER_STATES = ("closed", "open", "half_open")
+BREAKER_STATE = live_gauge(
+    "products_client_breaker_state", "1 for the state the circuit breaker is in.", ["state"]
+)
+
+
+class CircuitRefusal(ProductsUnavailable):
+    """Products was not asked: the breaker refused the call."""
 
 
 # Connection failures: refused, timed out connecting, or a pooled connection the server closed
@@ -74,6 +94,9 @@ class CatalogClient(ProductCatalog):
 
     async def close(self) -> None:
         """Release what `connect` opened."""
+
+    def trace(self, tracer_provider: TracerProvider) -> None:
+        """Trace the calls `connect` will open connections for (none unless it calls out)."""
 
     @abc.abstractmethod
     async def ping(self) -> bool:
@@ -114,9 +137,20 @@ class GqlProductCatalog(CatalogClient):
             failures=settings.products_breaker_failures,
             reset_seconds=settings.products_breaker_reset_seconds,
         )
+        self.tracer_provider: TracerProvider | None = None
+
+    def trace(self, tracer_provider: TracerProvider) -> None:
+        self.tracer_provider = tracer_provider
 
     async def connect(self) -> None:
         self.session = await self.client.connect_async()
+        if self.tracer_provider is not None:
+            # A client span per request, and the request carries the trace on (`traceparent`).
+            HTTPXClientInstrumentor.instrument_client(
+                self.client.transport.client,  # type: ignore[attr-defined]
+                tracer_provider=self.tracer_provider,
+            )
+        self._show_breaker_state()
 
     async def close(self) -> None:
         if self.session is not None:
@@ -129,6 +163,25 @@ class GqlProductCatalog(CatalogClient):
 
     async def fetch(self, product_id: UUID) -> CatalogProduct | None:
         """Ask products for a product: within the deadline, retried and behind the breaker."""
+        met = self.breaker.state
+        outcome = "unavailable"
+        try:
+            found = await self._lookup(product_id)
+            outcome = "not_found" if found is None else "found"
+            return found
+        except CircuitRefusal:
+            outcome = "refused"
+            raise
+        finally:
+            CALLS.labels(outcome, met).inc()
+            self._show_breaker_state()
+
+    def _show_breaker_state(self) -> None:
+        state = self.breaker.state
+        for each in BREAKER_STATES:
+            BREAKER_STATE.labels(each).set(1 if each == state else 0)
+
+    async def _lookup(self, product_id: UUID) -> CatalogProduct | None:
         request = GraphQLRequest(PRODUCT_QUERY, variable_values={"id": str(product_id)})
         found = (await self._execute(request)).get("product")
         if found is None:
@@ -158,9 +211,7 @@ class GqlProductCatalog(CatalogClient):
                 return await self._ask(session, request, attempts=self.attempts)
         except CircuitOpen as refusal:
             # No call was made: say so, rather than that products did not answer.
-            raise ProductsUnavailable(
-                f"{refusal}; nothing was written.", field=("productId",)
-            ) from None
+            raise CircuitRefusal(f"{refusal}; nothing was written.", field=("productId",)) from None
 
     def _connected(self) -> AsyncClientSession:
         if self.session is None:

@@ -83,3 +83,19 @@ def test_while_the_trial_runs_every_other_call_is_refused(breaker, clock):
         succeed(breaker)
     trial.__exit__(None, None, None)  # the trial succeeds
     succeed(breaker)  # closed
+
+
+def test_its_state_is_closed_open_then_half_open_from_the_reset_time_until_the_trial_ends(
+    breaker, clock
+):
+    states = [breaker.state]
+    fail(breaker, 3)
+    states.append(breaker.state)
+    clock.now = 10.5
+    states.append(breaker.state)  # the next call will be the trial
+    trial = start(breaker)
+    states.append(breaker.state)
+    trial.__exit__(None, None, None)
+    states.append(breaker.state)
+
+    assert states == ["closed", "open", "half_open", "half_open", "closed"]

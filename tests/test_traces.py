@@ -1,0 +1,184 @@
+"""Traces from real processes: one adjustStock sent to inventory with a W3C `traceparent`
+becomes one trace across inventory and products, as an OTLP/HTTP collector receives it.
+
+Both subgraphs run as `make up` runs them, with OTEL_EXPORTER_OTLP_ENDPOINT pointing at the
+receiver of otlp_receiver.py (protobuf decoded with opentelemetry-proto).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+import uuid
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from otlp_receiver import OtlpReceiver, ReceivedSpan
+from stack import GraphQLClient, Stack, running_stack
+from test_end_to_end import ADJUST, CREATE
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[OtlpReceiver]:
+    with OtlpReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture(scope="module")
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, api_key: str, receiver: OtlpReceiver
+) -> Iterator[Stack]:
+    # Spans are exported in batches; a short delay keeps the test from waiting 5 s for them.
+    # Production writes JSON log lines, whose trace ids the last test reads.
+    env = {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
+        "OTEL_BSP_SCHEDULE_DELAY": "100",
+        "ENVIRONMENT": "production",
+    }
+    with running_stack(tmp_path_factory.mktemp("traces"), api_key, env=env) as stack:
+        yield stack
+
+
+def new_product(stack: Stack, api_key: str) -> str:
+    with GraphQLClient(stack["products"].graphql_url, api_key) as products:
+        created = products.execute(
+            CREATE,
+            input={
+                "sku": f"trace-{uuid.uuid4().hex[:8]}",
+                "name": "Lamp",
+                "price": {"amount": "5", "currencyCode": "EUR"},
+            },
+        )
+    return created["createProduct"]["product"]["id"]
+
+
+def adjust_with_traceparent(stack: Stack, api_key: str, product_id: str, traceparent: str) -> dict:
+    variables = {"input": {"productId": product_id, "delta": 3, "reason": "RECEIVED"}}
+    response = httpx.post(
+        stack["inventory"].graphql_url,
+        json={"query": ADJUST, "variables": variables},
+        headers={"X-API-Key": api_key, "traceparent": traceparent},
+        timeout=10,
+        trust_env=False,
+    )
+    response.raise_for_status()
+    return response.json()
+
+
+def ancestors(span: ReceivedSpan, spans: list[ReceivedSpan]) -> list[str]:
+    """The names of the spans above `span`, nearest first, as far as the trace holds them."""
+    by_id = {s.span_id: s for s in spans}
+    names = []
+    while span.parent_span_id in by_id:
+        span = by_id[span.parent_span_id]
+        names.append(f"{span.service}:{span.name}")
+    return names
+
+
+def is_sql(span: ReceivedSpan) -> bool:
+    return any(key.startswith("db.") for key in span.attributes)
+
+
+def complete(spans: list[ReceivedSpan]) -> bool:
+    names = {(s.service, s.name) for s in spans}
+    return {("inventory", "mutation Adjust"), ("products", "query ProductForStock")} <= names
+
+
+def test_one_adjust_stock_is_one_trace_across_inventory_and_products(
+    stack: Stack, api_key: str, receiver: OtlpReceiver
+) -> None:
+    product_id = new_product(stack, api_key)
+    trace_id, caller_span = secrets.token_hex(16), secrets.token_hex(8)
+
+    answer = adjust_with_traceparent(stack, api_key, product_id, f"00-{trace_id}-{caller_span}-01")
+    spans = receiver.wait_for(trace_id, complete)
+
+    assert answer["data"]["adjustStock"]["userErrors"] == [], answer
+    assert complete(spans), sorted((s.service, s.name) for s in spans)
+    by_name = {(s.service, s.name): s for s in spans}
+    # Inventory's server span continues the caller's span; the operation runs inside it.
+    server = by_name["inventory", "POST /graphql"]
+    assert (server.kind, server.parent_span_id) == ("SERVER", caller_span)
+    operation = by_name["inventory", "mutation Adjust"]
+    assert operation.parent_span_id == server.span_id
+    assert operation.attributes["graphql.operation.type"] == "mutation"
+    assert operation.attributes["graphql.operation.name"] == "Adjust"
+    assert "adjustStock" in operation.attributes["graphql.document"]
+    # Its SQL, from the worker thread the use case runs in.
+    inventory_sql = [s for s in spans if s.service == "inventory" and is_sql(s)]
+    # The guarded update (WITH … UPDATE … RETURNING), the movement and the outbox row.
+    assert {s.name.split()[0] for s in inventory_sql} >= {"WITH", "INSERT"}, [
+        s.name for s in inventory_sql
+    ]
+    for span in inventory_sql:
+        assert span.kind == "CLIENT"
+        assert "inventory:mutation Adjust" in ancestors(span, spans), span
+    # The call to products, made on the event loop for the worker thread.
+    calls = [s for s in spans if s.service == "inventory" and s.name == "POST"]
+    assert len(calls) == 1, sorted((s.service, s.name) for s in spans)
+    assert calls[0].kind == "CLIENT"
+    assert "inventory:mutation Adjust" in ancestors(calls[0], spans)
+    # Products continues inventory's call, and runs the product query and its SQL inside it.
+    products_server = by_name["products", "POST /graphql"]
+    assert products_server.parent_span_id == calls[0].span_id
+    lookup = by_name["products", "query ProductForStock"]
+    assert lookup.parent_span_id == products_server.span_id
+    products_sql = [s for s in spans if s.service == "products" and is_sql(s)]
+    assert products_sql
+    for span in products_sql:
+        assert "products:query ProductForStock" in ancestors(span, spans), span
+
+
+def test_traces_start_at_requests_only_and_leave_out_health_and_metrics(
+    stack: Stack, api_key: str, receiver: OtlpReceiver
+) -> None:
+    with GraphQLClient(stack["products"].graphql_url, api_key) as products:
+        products.execute("query Count { products(first: 1) { totalCount } }")
+    for path in ("/health", "/health/ready", "/metrics"):
+        assert httpx.get(stack["products"].url + path, trust_env=False).status_code == 200
+
+    counted = receiver.wait_for_name("query Count")
+    # The outbox relay has polled (each second) meanwhile: its SQL starts no trace.
+    time.sleep(1.5)
+
+    assert counted is not None
+    roots = [s for s in receiver.all() if s.parent_span_id == ""]
+    assert {(s.kind, s.name) for s in roots} <= {("SERVER", "POST /graphql")}, roots
+    trace = receiver.trace(counted.trace_id)
+    assert [s.name for s in trace if s.parent_span_id == ""] == ["POST /graphql"]
+
+
+def test_log_lines_of_a_traced_request_carry_its_trace_and_span_ids(
+    stack: Stack, api_key: str, receiver: OtlpReceiver
+) -> None:
+    product_id = new_product(stack, api_key)
+    trace_id = secrets.token_hex(16)
+
+    adjust_with_traceparent(stack, api_key, product_id, f"00-{trace_id}-{secrets.token_hex(8)}-01")
+    spans = receiver.wait_for(trace_id, complete)
+
+    # httpx logs each call to products at INFO, in the span its client was called from.
+    lines = [json.loads(line) for line in stack["inventory"].log.read_text().splitlines()[1:]]
+    traced = [line for line in lines if line.get("trace_id") == trace_id]
+    assert traced, lines[-5:]
+    inventory_spans = {s.span_id for s in spans if s.service == "inventory"}
+    assert {line["logger"] for line in traced} == {"httpx"}
+    assert {line["span_id"] for line in traced} <= inventory_spans
+    assert all(line["requestId"] not in ("", "-") for line in traced)
+    untraced = [line for line in lines if "trace_id" not in line]
+    assert untraced, "the start-up lines belong to no trace"
+
+
+def test_a_caller_that_does_not_sample_its_trace_gets_no_spans_recorded(
+    stack: Stack, api_key: str, receiver: OtlpReceiver
+) -> None:
+    product_id = new_product(stack, api_key)
+    unsampled, sampled = secrets.token_hex(16), secrets.token_hex(16)
+
+    adjust_with_traceparent(stack, api_key, product_id, f"00-{unsampled}-{secrets.token_hex(8)}-00")
+    adjust_with_traceparent(stack, api_key, product_id, f"00-{sampled}-{secrets.token_hex(8)}-01")
+    receiver.wait_for(sampled, complete)  # exported after the unsampled one would have been
+
+    assert receiver.trace(unsampled) == []
