@@ -3,9 +3,11 @@
 //
 // Env: HOST (127.0.0.1), PORT (4000), SUPERGRAPH_PATH (../supergraph.graphql),
 //      <SUBGRAPH>_URL, e.g. PRODUCTS_URL / INVENTORY_URL (default: the routing_url
-//      composed into the supergraph).
+//      composed into the supergraph), SUBGRAPH_TIMEOUT_MS (11000), and like the subgraphs
+//      ENVIRONMENT (development | production), ENABLE_INTROSPECTION, ENABLE_GRAPHIQL.
 // GraphQL is served on every path except GET /health (liveness, no I/O) and
-// GET /explorer-assets/* (GraphiQL's files); a browser's GET / gets GraphiQL.
+// GET /explorer-assets/* (GraphiQL's files); a browser's GET / gets GraphiQL. The HTTP
+// rules (key, media types, bodies, status codes, request ids) are in edge.mjs.
 import { readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import http from 'node:http';
@@ -14,17 +16,74 @@ import { fileURLToPath } from 'node:url';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { GraphQLError } from 'graphql';
+import {
+  ClientError,
+  MISSING_KEY,
+  apiKeyOf,
+  booleanSetting,
+  clientErrorBody,
+  errorBody,
+  readGraphQLBody,
+  requestIdOf,
+  responseMediaType,
+  statusFor,
+  traceContextOf,
+} from './edge.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const host = process.env.HOST || '127.0.0.1';
 const port = Number(process.env.PORT ?? 4000);
 const supergraphPath = resolve(process.env.SUPERGRAPH_PATH || resolve(here, '../supergraph.graphql'));
-const MAX_BODY_BYTES = 1024 * 1024; // same 1 MiB limit as the subgraphs
+const environment = process.env.ENVIRONMENT?.trim() || 'development';
+if (!['development', 'production'].includes(environment)) {
+  console.error(`gateway: ENVIRONMENT must be development or production, not ${JSON.stringify(environment)}`);
+  process.exit(1);
+}
+let introspection, graphiql;
+try {
+  introspection = booleanSetting('ENABLE_INTROSPECTION') ?? environment !== 'production';
+  graphiql = booleanSetting('ENABLE_GRAPHIQL') ?? environment !== 'production';
+} catch (err) {
+  console.error(`gateway: ${err.message}`);
+  process.exit(1);
+}
+// Above the subgraphs' own 10 s request deadline, so that theirs answers first (with
+// TIMEOUT) when it applies; this one is for a subgraph that does not answer at all.
+const SUBGRAPH_TIMEOUT_MS = Number(process.env.SUBGRAPH_TIMEOUT_MS?.trim() || 11000);
+if (!Number.isInteger(SUBGRAPH_TIMEOUT_MS) || SUBGRAPH_TIMEOUT_MS <= 0) {
+  console.error(`gateway: SUBGRAPH_TIMEOUT_MS must be a positive whole number of milliseconds`);
+  process.exit(1);
+}
 
-// Forward the caller's API key to every subgraph request; nothing else is forwarded.
-class ApiKeyDataSource extends RemoteGraphQLDataSource {
+function timedOut(name) {
+  return new GraphQLError(`The ${name} subgraph did not answer within ${SUBGRAPH_TIMEOUT_MS} ms.`, {
+    extensions: { code: 'TIMEOUT' },
+  });
+}
+
+// Sends the caller's API key, request id and trace context to the subgraph, nothing else,
+// and gives up on a subgraph that does not answer within SUBGRAPH_TIMEOUT_MS.
+class SubgraphDataSource extends RemoteGraphQLDataSource {
+  constructor(options) {
+    super(options);
+    const fetcher = this.fetcher;
+    this.fetcher = async (url, init) => {
+      try {
+        return await fetcher(url, { ...init, signal: AbortSignal.timeout(SUBGRAPH_TIMEOUT_MS) });
+      } catch (err) {
+        throw err?.name === 'AbortError' || err?.name === 'TimeoutError' ? timedOut(options.name) : err;
+      }
+    };
+  }
+
   willSendRequest({ request, context }) {
-    if (context?.apiKey) request.http.headers.set('x-api-key', context.apiKey);
+    context.subgraphCalled = true;
+    request.http.headers.set('x-api-key', context.apiKey);
+    request.http.headers.set('x-request-id', context.requestId);
+    // The caller's W3C trace context, so that each subgraph's spans join the caller's trace.
+    for (const [name, value] of Object.entries(context.trace)) request.http.headers.set(name, value);
   }
 }
 
@@ -36,13 +95,96 @@ try {
   process.exit(1);
 }
 
+const subgraphUrls = new Map();
 const gateway = new ApolloGateway({
   supergraphSdl,
   buildService({ name, url }) {
     const override = process.env[`${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_URL`];
-    return new ApiKeyDataSource({ url: override || url });
+    subgraphUrls.set(name, override || url);
+    return new SubgraphDataSource({ name, url: override || url });
   },
 });
+
+// Only the subgraphs know which keys are good (and production's rules for them), and they
+// judge every request that reaches one. An answer that needed no subgraph (introspection,
+// `{ __typename }`, a document that failed validation) is sent only once one of them has
+// accepted the key for `{ __typename }`.
+async function keyAccepted(context) {
+  const [name, url] = subgraphUrls.entries().next().value;
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': context.apiKey, 'x-request-id': context.requestId },
+    body: '{"query":"{ __typename }"}',
+    signal: AbortSignal.timeout(SUBGRAPH_TIMEOUT_MS),
+  }).catch((err) => {
+    throw new Error(`${name} did not check the key: ${err.message}`);
+  });
+  await response.arrayBuffer();
+  if (response.status === 401) return false;
+  if (response.ok) return true;
+  throw new Error(`${name} answered the key check with HTTP ${response.status}`);
+}
+
+function masked(requestId) {
+  return errorBody('Internal server error', 'INTERNAL_SERVER_ERROR', requestId).errors[0];
+}
+
+// An operationName that names no operation, or several operations without one, is the
+// client's mistake; the gateway's executor would throw it as a 500.
+function operationProblem(document, operationName) {
+  const operations = document.definitions.filter((d) => d.kind === 'OperationDefinition');
+  if (operationName != null) {
+    return operations.some((o) => o.name?.value === operationName)
+      ? null
+      : `Unknown operation named "${operationName}".`;
+  }
+  return operations.length > 1 ? 'Must provide operation name if query contains multiple operations.' : null;
+}
+
+const operationPlugin = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ document, request }) {
+        const problem = operationProblem(document, request.operationName);
+        if (problem) throw new GraphQLError(problem, { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+      },
+    };
+  },
+};
+
+const edgePlugin = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ contextValue: context, response }) {
+        if (response.body.kind !== 'single') return;
+        const result = response.body.singleResult;
+        if (!context.subgraphCalled) {
+          let accepted;
+          try {
+            accepted = await keyAccepted(context);
+          } catch (err) {
+            console.error(`gateway: [${context.requestId}] ${err.message}`);
+            response.http.status = 200;
+            response.body.singleResult = { data: null, errors: [masked(context.requestId)] };
+            return;
+          }
+          if (!accepted) {
+            response.http.status = 200;
+            response.body.singleResult = { data: null, errors: errorBody(MISSING_KEY, 'UNAUTHENTICATED').errors };
+            return;
+          }
+        }
+        // The gateway's own failures are masked by formatError; the request id finds the log line.
+        for (const error of result.errors ?? []) {
+          const { code, serviceName } = error.extensions ?? {};
+          if (!serviceName && (code === 'INTERNAL_SERVER_ERROR' || code === 'TIMEOUT')) {
+            error.extensions.requestId ??= context.requestId;
+          }
+        }
+      },
+    };
+  },
+};
 
 // GraphiQL for the supergraph instead of Apollo's default landing page, which loads
 // Sandbox from a CDN and so shows nothing offline: the subgraphs' page and vendored files
@@ -116,7 +258,7 @@ async function sendAsset(req, res, name) {
   }
   const type = path && CONTENT_TYPES[extname(path)];
   const info = type && path.startsWith(EXPLORER_DIR + sep) ? await stat(path).catch(() => null) : null;
-  if (!info?.isFile()) return send(res, 404, { errors: [{ message: 'Not found' }] });
+  if (!info?.isFile()) return send(req, res, 404, { errors: [{ message: 'Not found' }] });
   const etag = `"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
   const headers = { 'content-type': type, 'cache-control': 'no-cache', etag };
   if (req.headers['if-none-match'] === etag) {
@@ -131,14 +273,14 @@ async function sendAsset(req, res, name) {
 const httpServer = http.createServer((req, res) => {
   handle(req, res).catch((err) => {
     console.error('gateway: request failed:', err);
-    if (!res.headersSent) send(res, 500, { errors: [{ message: 'Internal server error' }] });
+    if (!res.headersSent) send(req, res, 500, { errors: [{ message: 'Internal server error' }] });
     else res.end();
   });
 });
 
 const server = new ApolloServer({
   gateway,
-  introspection: true,
+  introspection,
   includeStacktraceInErrorResponses: false,
   stopOnTerminationSignals: false, // handled below so that we exit with 0
   formatError(formatted) {
@@ -158,32 +300,34 @@ const server = new ApolloServer({
     const upstream = response.body?.errors?.[0]?.message;
     return { ...formatted, message: typeof upstream === 'string' ? upstream : formatted.message, extensions };
   },
-  plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), localLandingPage],
+  plugins: [
+    ApolloServerPluginDrainHttpServer({ httpServer }),
+    graphiql ? localLandingPage : ApolloServerPluginLandingPageDisabled(),
+    operationPlugin,
+    edgePlugin,
+  ],
 });
 
-function send(res, status, body) {
-  res.writeHead(status, { 'content-type': 'application/json' });
+function send(req, res, status, body) {
+  res.writeHead(status, { 'content-type': responseMediaType(req) });
   res.end(JSON.stringify(body));
 }
 
-async function readBody(req) {
-  const chunks = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) return null;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 async function handle(req, res) {
   const url = new URL(req.url, 'http://gateway');
   if (url.pathname === '/health' && (req.method === 'GET' || req.method === 'HEAD')) {
-    return send(res, 200, { status: 'ok' });
+    return send(req, res, 200, { status: 'ok' });
   }
-  if (url.pathname.startsWith(`${EXPLORER_ASSETS}/`) && (req.method === 'GET' || req.method === 'HEAD')) {
+  const isRead = req.method === 'GET' || req.method === 'HEAD';
+  if (url.pathname.startsWith(`${EXPLORER_ASSETS}/`) && isRead && graphiql) {
     return sendAsset(req, res, url.pathname.slice(EXPLORER_ASSETS.length + 1));
+  }
+  const requestId = requestIdOf(req);
+  res.setHeader('x-request-id', requestId);
+  const isGraphQL = req.method === 'POST' || (isRead && url.searchParams.has('query'));
+  if (isRead && !isGraphQL && !graphiql) {
+    return send(req, res, 404, { errors: [{ message: 'Not found', extensions: { code: 'NOT_FOUND' } }] });
   }
 
   const headers = new HeaderMap();
@@ -193,28 +337,30 @@ async function handle(req, res) {
 
   let body;
   if (req.method === 'POST') {
-    const raw = await readBody(req);
-    if (raw === null) {
-      res.setHeader('connection', 'close'); // don't wait for the rest of the upload
-      return send(res, 413, { errors: [{ message: 'Request body exceeds 1 MiB' }] });
+    try {
+      body = await readGraphQLBody(req);
+    } catch (err) {
+      if (!(err instanceof ClientError)) throw err;
+      if (err.status === 413) res.setHeader('connection', 'close'); // don't wait for the rest of the upload
+      return send(req, res, err.status, clientErrorBody(err));
     }
-    body = raw;
-    if (/^application\/(graphql-response\+)?json\b/i.test(headers.get('content-type') ?? '')) {
-      try {
-        body = JSON.parse(raw);
-      } catch {
-        return send(res, 400, { errors: [{ message: 'Request body is not valid JSON' }] });
-      }
-    }
+    headers.set('content-type', 'application/json');
+  }
+  const apiKey = apiKeyOf(req);
+  if (isGraphQL && apiKey === null) {
+    return send(req, res, 200, { data: null, ...errorBody(MISSING_KEY, 'UNAUTHENTICATED') });
   }
 
   const response = await server.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: req.method.toUpperCase(), headers, search: url.search, body },
-    context: async () => ({ apiKey: headers.get('x-api-key') }),
+    context: async () => ({ apiKey, requestId, trace: traceContextOf(req), subgraphCalled: false }),
   });
-  res.statusCode = response.status ?? 200;
   for (const [key, value] of response.headers) res.setHeader(key, value);
-  if (response.body.kind === 'complete') return res.end(response.body.string);
+  if (response.body.kind === 'complete') {
+    res.statusCode = statusFor(response.status ?? 200, response.headers, response.body.string);
+    return res.end(response.body.string);
+  }
+  res.statusCode = response.status ?? 200;
   for await (const chunk of response.body.asyncIterator) res.write(chunk);
   res.end();
 }

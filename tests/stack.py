@@ -62,6 +62,8 @@ class Stack:
     processes: dict[str, Process] = field(default_factory=dict)
     # Added to both subgraphs' environment.
     env: dict[str, str] = field(default_factory=dict)
+    # Added to the gateway's environment.
+    gateway_env: dict[str, str] = field(default_factory=dict)
 
     def start(self, inventory_route: CountingProxy | None = None) -> None:
         node_binary()  # skip before doing anything when node is missing
@@ -78,7 +80,8 @@ class Stack:
                 inventory_route.target = inventory.url
                 inventory_url = inventory_route.url + "/graphql"
             urls = {"PRODUCTS_URL": products.graphql_url, "INVENTORY_URL": inventory_url}
-            gateway = runner.gateway(gateway_port, urls, log=self.workdir / "gateway.log")
+            gateway_env = urls | {"ENVIRONMENT": "development"} | self.gateway_env
+            gateway = runner.gateway(gateway_port, gateway_env, log=self.workdir / "gateway.log")
             # The gateway reads a static supergraph and inventory connects to products
             # lazily, so all three can start at once.
             self.processes = {p.name: p for p in (products, inventory, gateway)}

@@ -240,9 +240,12 @@ def test_gateway_serves_the_explorer_files_and_nothing_else(stack: Stack) -> Non
             assert client.get(outside).status_code == 404, outside
         # The URL parser resolves this to /explorer.py, a GraphQL GET without a query.
         assert client.get("/explorer-assets/%2E%2E/explorer.py").status_code == 400
-        assert client.post("/", json={"query": "{ __typename }"}).json() == {
-            "data": {"__typename": "Query"}
+        query = {"query": "{ __typename }"}
+        assert client.post("/", json=query).json()["errors"][0]["extensions"] == {
+            "code": "UNAUTHENTICATED"
         }
+        keyed = client.post("/", json=query, headers={"X-API-Key": stack.api_key})
+        assert keyed.json() == {"data": {"__typename": "Query"}}
 
 
 # -- in Chromium ------------------------------------------------------------------------------
