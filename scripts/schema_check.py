@@ -161,6 +161,15 @@ def choose_ref(wanted: str | None) -> str:
     raise CheckError(f"none of {', '.join(DEFAULT_REFS)} exists: pass --base-ref or --base-dir")
 
 
+def shown(path: Path) -> str:
+    """`path` relative to the repository when it is inside it, for the report."""
+    return (
+        path.resolve().relative_to(ROOT).as_posix()
+        if path.resolve().is_relative_to(ROOT)
+        else str(path)
+    )
+
+
 def last_release(releases: Path) -> Path | None:
     """The newest schemas/released/<version> folder (versions compared as numbers), if any."""
 
@@ -317,7 +326,7 @@ def run(argv: list[str] | None = None) -> int:
         args.base_dir = last_release(RELEASES)
     if args.base_dir is not None:
         ref = None
-        print(f"schema-check: baseline: files in {args.base_dir}")
+        print(f"schema-check: baseline: files in {shown(args.base_dir)}")
     else:
         ref = choose_ref(args.base_ref)
         why = "" if args.base_ref or ref != "HEAD" else " (neither origin/main nor main exists)"
@@ -328,7 +337,7 @@ def run(argv: list[str] | None = None) -> int:
         sdl, problems = current(name, schema_file, args.current_dir)
         sdls[name] = sdl
         source = args.current_dir or "the code"
-        print(f"== {name}: {source} against {ref or args.base_dir}")
+        print(f"== {name}: {source} against {ref or shown(args.base_dir)}")
         for problem in problems:
             print(f"  ERROR      {problem}")
         failures += len(problems)

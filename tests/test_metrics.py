@@ -56,7 +56,11 @@ def moved(before: Samples, after: Samples, name: str) -> dict[tuple[tuple[str, s
 
 def adjust(client: GraphQLClient, product_id: str, delta: int) -> list[str]:
     """adjustStock; the codes of its userErrors."""
-    variables = {"productId": product_id, "delta": delta, "reason": "RECEIVED"}
+    variables = {
+        "productId": product_id,
+        "delta": delta,
+        "reason": "RECEIVED" if delta > 0 else "SOLD",
+    }
     payload = client.execute(ADJUST, input=variables)["adjustStock"]
     return [error["code"] for error in payload["userErrors"]]
 
