@@ -15,14 +15,14 @@ from typing import Any
 import pytest
 from subgraph_kit import cli
 from subgraph_kit.core.events import DomainEvent, PendingEvent
-from subgraph_kit.core.outbox import LogEventSink, OutboxRelay, relay_events
+from subgraph_kit.core.outbox import EventSink, LogEventSink, OutboxRelay, relay_events
 from subgraph_kit.settings import ServiceSettings
 from subgraph_kit.sql.engine import create_db_engine, create_session_factory
 from subgraph_kit_testing.fakes import FakeUnitOfWork
 from tiny_subgraph.notes import Base, NotesUnitOfWork, NoteWritten
 
 
-class RecordingSink:
+class RecordingSink(EventSink):
     """Keeps what it is given; fails once instead, on call number `fail_on` (from 0)."""
 
     def __init__(self, fail_on: int | None = None) -> None:
@@ -45,7 +45,7 @@ class SlowSink(RecordingSink):
         super().publish(event)
 
 
-class BrokenSink:
+class BrokenSink(EventSink):
     def publish(self, event: PendingEvent) -> None:
         raise ConnectionError("sink down")
 
