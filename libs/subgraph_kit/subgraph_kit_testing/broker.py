@@ -8,10 +8,14 @@ import contextlib
 import os
 import uuid
 from types import TracebackType
+from urllib.parse import urlsplit, urlunsplit
 
 import aio_pika
 import pytest
+import sqlalchemy as sa
 from aio_pika.abc import AbstractIncomingMessage
+
+from subgraph_kit_testing.tcp_proxy import TcpProxy
 
 DEFAULT_BROKER = "amqp://guest:guest@127.0.0.1:5672/"
 BROKER_UNREACHABLE = "RabbitMQ unreachable (set TEST_BROKER_URL, or REQUIRE_BROKER=1 to fail)"
@@ -34,9 +38,30 @@ def broker_server_url() -> str | None:
     return url
 
 
+def through(proxy: TcpProxy, url: str) -> str:
+    """`url` with the proxy's address in place of the broker's (credentials and vhost kept)."""
+    parts = urlsplit(url)
+    credentials, at, _ = parts.netloc.rpartition("@")
+    return urlunsplit(parts._replace(netloc=f"{credentials}{at}127.0.0.1:{proxy.port}"))
+
+
+def proxy_to(url: str) -> TcpProxy:
+    """A TcpProxy in front of the broker at `url` (close it after the test)."""
+    parts = urlsplit(url)
+    return TcpProxy((parts.hostname or "127.0.0.1", parts.port or 5672))
+
+
 def unique_prefix() -> str:
     """An exchange-name prefix no other test uses (BROKER_EXCHANGE_PREFIX)."""
     return f"test-{uuid.uuid4().hex[:12]}."
+
+
+def outbox_events(engine: sa.Engine) -> dict[str, str]:
+    """Every event a service's outbox holds, sent or not: its id (as the broker's message_id)
+    and its name."""
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT event_id, name FROM outbox_events"))
+        return {str(uuid.UUID(str(event_id))): name for event_id, name in rows}
 
 
 class ExchangeTap:

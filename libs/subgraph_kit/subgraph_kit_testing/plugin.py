@@ -14,10 +14,16 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from subgraph_kit_testing.broker import BROKER_UNREACHABLE, broker_server_url
+from subgraph_kit_testing.broker import (
+    BROKER_UNREACHABLE,
+    broker_server_url,
+    proxy_to,
+    unique_prefix,
+)
 from subgraph_kit_testing.databases import migrated_database
 from subgraph_kit_testing.http import API_KEY, in_process
 from subgraph_kit_testing.statements import StatementCounter, counting
+from subgraph_kit_testing.tcp_proxy import TcpProxy
 
 
 @pytest.fixture
@@ -47,6 +53,20 @@ def broker_url() -> str:
     if url is None:
         pytest.skip(BROKER_UNREACHABLE)
     return url
+
+
+@pytest.fixture
+def exchange_prefix() -> str:
+    """A BROKER_EXCHANGE_PREFIX of the test's own: its exchanges are no other test's."""
+    return unique_prefix()
+
+
+@pytest.fixture
+def broker_proxy(broker_url: str) -> Iterator[TcpProxy]:
+    """A TCP proxy in front of the broker, for outages (`broker.through(proxy, broker_url)`)."""
+    proxy = proxy_to(broker_url)
+    yield proxy
+    proxy.close()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import aio_pika
@@ -14,9 +14,8 @@ import anyio
 import pytest
 from subgraph_kit.core.events import PendingEvent
 from subgraph_kit.messaging.rabbit import Backoff, BrokerUnavailable, RabbitEventSink
-from subgraph_kit_testing.broker import ExchangeTap, unique_prefix
+from subgraph_kit_testing.broker import ExchangeTap, through, unique_prefix
 from subgraph_kit_testing.tcp_proxy import TcpProxy
-from yarl import URL
 
 pytestmark = pytest.mark.anyio
 
@@ -41,18 +40,6 @@ def exchange() -> str:
 async def tap(broker_url: str, exchange: str) -> AsyncIterator[ExchangeTap]:
     async with ExchangeTap(broker_url, exchange) as tapped:
         yield tapped
-
-
-@pytest.fixture
-def proxy(broker_url: str) -> Iterator[TcpProxy]:
-    url = URL(broker_url)
-    server = TcpProxy((url.host or "127.0.0.1", url.port or 5672))
-    yield server
-    server.close()
-
-
-def through(proxy: TcpProxy, broker_url: str) -> str:
-    return str(URL(broker_url).with_port(proxy.port))
 
 
 async def test_an_event_is_published_persistent_as_json_with_its_id_and_key(
@@ -122,19 +109,21 @@ def test_the_backoff_doubles_up_to_its_ceiling() -> None:
 
 
 async def test_a_cut_connection_fails_the_publish_and_the_sink_reconnects_after_it(
-    broker_url: str, exchange: str, tap: ExchangeTap, proxy: TcpProxy
+    broker_url: str, exchange: str, tap: ExchangeTap, broker_proxy: TcpProxy
 ) -> None:
     sink = RabbitEventSink(
-        url=through(proxy, broker_url), exchange=exchange, backoff=Backoff(first=0.1, most=0.2)
+        url=through(broker_proxy, broker_url),
+        exchange=exchange,
+        backoff=Backoff(first=0.1, most=0.2),
     )
     first, second = event(), event()
     try:
         await anyio.to_thread.run_sync(sink.publish, first)
-        proxy.cut("refuse")
+        broker_proxy.cut("refuse")
         with pytest.raises(BrokerUnavailable):
             await anyio.to_thread.run_sync(sink.publish, second)
         assert not await anyio.to_thread.run_sync(sink.ready)
-        proxy.restore()
+        broker_proxy.restore()
         await anyio.sleep(0.3)  # past the backoff
         await anyio.to_thread.run_sync(sink.publish, second)
     finally:
