@@ -14,7 +14,7 @@ import anyio
 import pytest
 from subgraph_kit.core.events import PendingEvent
 from subgraph_kit.messaging.rabbit import Backoff, BrokerUnavailable, RabbitEventSink
-from subgraph_kit_testing.broker import ExchangeTap, through, unique_prefix
+from subgraph_kit_testing.broker import ExchangeTap, broker_server_url, through, unique_prefix
 from subgraph_kit_testing.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.anyio
@@ -133,3 +133,17 @@ async def test_a_cut_connection_fails_the_publish_and_the_sink_reconnects_after_
     await anyio.sleep(0.2)  # anything more would be a duplicate
     assert [m.message_id for m in tap.messages] == [str(first.event_id), str(second.event_id)]
     assert len(got) == 2
+
+
+def test_an_unreachable_broker_skips_its_tests_unless_required(monkeypatch) -> None:
+    monkeypatch.setenv("TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:1/")
+    monkeypatch.delenv("REQUIRE_BROKER", raising=False)
+    assert broker_server_url() is None
+    monkeypatch.setenv("REQUIRE_BROKER", "1")
+    with pytest.raises(pytest.fail.Exception, match="REQUIRE_BROKER=1 but RabbitMQ is unreachable"):
+        broker_server_url()
+
+
+def test_a_reachable_broker_is_found(broker_url: str, monkeypatch) -> None:
+    monkeypatch.setenv("TEST_BROKER_URL", broker_url)
+    assert broker_server_url() == broker_url
