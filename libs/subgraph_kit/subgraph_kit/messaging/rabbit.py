@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import threading
 import time
@@ -94,7 +95,7 @@ class RabbitEventSink(EventSink):
                 logger.warning(
                     "broker unreachable at %s (%s); events stay pending, next try in %.1f s",
                     self._safe_url(),
-                    error or type(error).__name__,
+                    error,
                     delay,
                 )
                 return False
@@ -123,6 +124,10 @@ class RabbitEventSink(EventSink):
         with self._lock:
             self._drop()
             if self._loop is not None and self._thread is not None:
+                # aio-pika leaves close callbacks running: let them end before the loop does.
+                ending = asyncio.run_coroutine_threadsafe(_finish_tasks(), self._loop)
+                with contextlib.suppress(Exception):
+                    ending.result(timeout=self.connect_timeout)
                 self._loop.call_soon_threadsafe(self._loop.stop)
                 self._thread.join(timeout=5)
                 self._loop.close()
@@ -133,11 +138,17 @@ class RabbitEventSink(EventSink):
         try:
             await broker.connect()
             await broker.declare_exchange(self.exchange)
-        except BaseException:
-            with contextlib.suppress(Exception):
-                await broker.stop()
-            raise
-        return broker
+        except Exception as error:
+            reason = str(error) or type(error).__name__
+        else:
+            return broker
+        with contextlib.suppress(Exception):
+            await broker.stop()
+        # aio-pika closes a connection it failed to open from its `__del__`, on the event loop
+        # of the thread that collects it: collect it here, on this loop, not on the service's.
+        del broker
+        gc.collect()
+        raise BrokerUnavailable(reason)
 
     async def _publish(self, broker: RabbitBroker, event: PendingEvent, key: str) -> None:
         confirmation = await broker.publish(
@@ -181,3 +192,14 @@ class RabbitEventSink(EventSink):
         credentials, at, host = rest.rpartition("@")
         user = credentials.split(":", 1)[0]
         return f"{scheme}{sep}{user}{at}{host}" if at else self.url
+
+
+async def _finish_tasks() -> None:
+    """Wait briefly for the loop's other tasks, then cancel what is left."""
+    others = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    if not others:
+        return
+    _, pending = await asyncio.wait(others, timeout=1)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
