@@ -130,7 +130,8 @@ class RabbitEventSink(EventSink):
                     ending.result(timeout=self.connect_timeout)
                 self._loop.call_soon_threadsafe(self._loop.stop)
                 self._thread.join(timeout=5)
-                self._loop.close()
+                if not self._thread.is_alive():  # a loop stuck in a callback is left to exit
+                    self._loop.close()
             self._loop = self._thread = None
 
     async def _connect(self) -> RabbitBroker:
