@@ -99,6 +99,28 @@ def test_run_once_stops_at_a_sink_that_keeps_failing():
     assert relay.run_once() == 0
 
 
+class UnreadySink(RecordingSink):
+    """A sink that cannot deliver now (a broker down, a backoff running)."""
+
+    def ready(self) -> bool:
+        return False
+
+
+def test_run_once_opens_no_unit_of_work_while_the_sink_is_not_ready():
+    uow, sink = FakeUnitOfWork(), UnreadySink()
+    commit_events(uow, 3)
+    opened: list[FakeUnitOfWork] = []
+
+    def uow_factory() -> FakeUnitOfWork:
+        opened.append(uow)
+        return uow
+
+    relay = OutboxRelay(uow_factory=uow_factory, sink=sink, interval=1)
+    assert relay.run_once() == 0
+    assert opened == []  # no transaction is held while the sink connects or waits
+    assert sink.calls == 0
+
+
 def test_the_log_sink_writes_each_event_as_one_json_line(caplog):
     uow = FakeUnitOfWork()
     (event,) = commit_events(uow, 1)
