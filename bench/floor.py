@@ -99,10 +99,11 @@ def create_inventory_app() -> Starlette:
     """Inventory's floor, on the service's own settings and runtime (run from its folder)."""
     from pydantic import ValidationError
     from subgraph_kit.core.errors import DomainError
+    from subgraph_kit.messaging.sinks import event_sink
     from subgraph_kit.web.log_format import configure_logging
     from subgraph_kit.web.tasks import relay_forever
 
-    from app.application.event_publisher import outbox_relay
+    from app.application.event_publisher import EXCHANGE, RENAMED, outbox_relay
     from app.application.use_cases import adjust_stock
     from app.domain.schemas import AdjustStock
     from app.infrastructure.api.dependencies import build_runtime
@@ -128,10 +129,14 @@ def create_inventory_app() -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await runtime.catalog.connect()
-        relay = outbox_relay(runtime.uow, interval=settings.outbox_poll_seconds)
+        sink = event_sink(settings, exchange=EXCHANGE, renamed=RENAMED)
+        relay = outbox_relay(runtime.uow, sink=sink, interval=settings.outbox_poll_seconds)
         relaying = asyncio.create_task(relay_forever(relay))
         yield
         relaying.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await relaying
+        relay.close()
         await runtime.catalog.close()
 
     routes = [read("/entities", entities, runtime.engine, runtime.limiter), HEALTH]

@@ -37,7 +37,7 @@ ENV_EXAMPLE = ROOT / ".env.example"
 SUBGRAPHS = {"products": 8000, "inventory": 8001}
 HEALTHY = {"condition": "service_healthy", "required": True}
 # What docker-compose.yml sets itself, for this stack's wiring, instead of passing it through.
-COMPOSE_WIRED = {"DATABASE_URL", "PRODUCTS_URL", "TEST_POSTGRES_URL"}
+COMPOSE_WIRED = {"DATABASE_URL", "PRODUCTS_URL", "TEST_POSTGRES_URL", "BROKER_URL"}
 
 
 def tool(name: str) -> Path:
@@ -97,10 +97,10 @@ def normalised_config(tmp_path: Path, profile: str | None = None, **env: str) ->
     return json.loads(result.stdout)
 
 
-def test_compose_config_has_the_four_services_wired_by_health(tmp_path: Path) -> None:
+def test_compose_config_has_the_five_services_wired_by_health(tmp_path: Path) -> None:
     services = normalised_config(tmp_path)["services"]
 
-    assert set(services) == {"postgres", "products", "inventory", "router"}
+    assert set(services) == {"postgres", "rabbitmq", "products", "inventory", "router"}
     for name, service in services.items():
         assert service.get("healthcheck", {}).get("test"), f"{name} has no healthcheck"
     assert services["products"]["depends_on"] == {"postgres": HEALTHY}
@@ -111,6 +111,18 @@ def test_compose_config_has_the_four_services_wired_by_health(tmp_path: Path) ->
         assert services[name]["build"]["dockerfile"] == f"subgraphs/{name}/Dockerfile"
         assert [p["published"] for p in services[name]["ports"]] == [str(port)]
     assert [p["published"] for p in services["router"]["ports"]] == ["4000", "8088"]
+
+
+def test_compose_subgraphs_publish_their_events_to_the_pinned_rabbitmq(tmp_path: Path) -> None:
+    services = normalised_config(tmp_path)["services"]
+
+    assert re.fullmatch(r"rabbitmq:\d+\.\d+\.\d+-management", services["rabbitmq"]["image"])
+    assert [p["published"] for p in services["rabbitmq"]["ports"]] == ["5672", "15672"]
+    assert services["rabbitmq"]["volumes"][0]["target"] == "/var/lib/rabbitmq"
+    for name in SUBGRAPHS:
+        environment = services[name]["environment"]
+        assert environment["BROKER_URL"] == "amqp://guest:guest@rabbitmq:5672/"
+        assert "rabbitmq" not in services[name]["depends_on"]  # the relay waits for it
 
 
 def test_compose_router_mounts_its_config_and_the_committed_supergraph(tmp_path: Path) -> None:

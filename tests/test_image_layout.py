@@ -50,12 +50,10 @@ def test_the_suite_passes_from_the_image_layout(service: str, tmp_path: Path) ->
     app = tmp_path / "app"
     placed = image_layout(service, app)
     assert f"subgraphs/{service}/tests/" in placed, placed
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"REQUIRE_POSTGRES", "TEST_POSTGRES_URL", "PYTHONPATH"}
-    }
+    servers = {"REQUIRE_POSTGRES", "TEST_POSTGRES_URL", "REQUIRE_BROKER", "TEST_BROKER_URL"}
+    env = {key: value for key, value in os.environ.items() if key not in servers | {"PYTHONPATH"}}
     env["TEST_POSTGRES_URL"] = "postgresql://postgres@127.0.0.1:1/none"  # refused at once
+    env["TEST_BROKER_URL"] = "amqp://guest:guest@127.0.0.1:1/"  # so is the broker
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--cov=app"],
         cwd=app,

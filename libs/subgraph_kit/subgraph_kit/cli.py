@@ -19,4 +19,9 @@ def main(
     parser.parse_args()
     read = settings()
     configure_logging(read)
-    print(f"delivered {relay(read).run_once()} events")
+    outbox = relay(read)
+    try:
+        delivered = outbox.run_once()
+    finally:
+        outbox.close()
+    print(f"delivered {delivered} events")

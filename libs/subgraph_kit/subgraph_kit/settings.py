@@ -62,6 +62,10 @@ class ServiceSettings(BaseSettings):
     # Where traces go over OTLP/HTTP (the collector's base URL; /v1/traces is added); unset,
     # nothing is traced and no instrumentation is installed.
     otel_exporter_otlp_endpoint: str | None = None
+    # The RabbitMQ server the outbox relay publishes events to (amqp:// or amqps://); unset,
+    # events go to the log. The prefix goes before the exchange's name (tests, shared brokers).
+    broker_url: str | None = None
+    broker_exchange_prefix: str = ""
 
     _normalise_url = field_validator("database_url")(normalise_database_url)
 
@@ -70,6 +74,15 @@ class ServiceSettings(BaseSettings):
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL, e.g. http://127.0.0.1:4318")
+        return value
+
+    @field_validator("broker_url")
+    @classmethod
+    def _amqp_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("amqp://", "amqps://")):
+            raise ValueError(
+                "must be an amqp:// or amqps:// URL, e.g. amqp://guest:guest@127.0.0.1:5672/"
+            )
         return value
 
     @property

@@ -15,14 +15,14 @@ from typing import Any
 import pytest
 from subgraph_kit import cli
 from subgraph_kit.core.events import DomainEvent, PendingEvent
-from subgraph_kit.core.outbox import LogEventSink, OutboxRelay, relay_events
+from subgraph_kit.core.outbox import EventSink, LogEventSink, OutboxRelay, relay_events
 from subgraph_kit.settings import ServiceSettings
 from subgraph_kit.sql.engine import create_db_engine, create_session_factory
 from subgraph_kit_testing.fakes import FakeUnitOfWork
 from tiny_subgraph.notes import Base, NotesUnitOfWork, NoteWritten
 
 
-class RecordingSink:
+class RecordingSink(EventSink):
     """Keeps what it is given; fails once instead, on call number `fail_on` (from 0)."""
 
     def __init__(self, fail_on: int | None = None) -> None:
@@ -45,7 +45,7 @@ class SlowSink(RecordingSink):
         super().publish(event)
 
 
-class BrokenSink:
+class BrokenSink(EventSink):
     def publish(self, event: PendingEvent) -> None:
         raise ConnectionError("sink down")
 
@@ -97,6 +97,28 @@ def test_run_once_stops_at_a_sink_that_keeps_failing():
     commit_events(uow, 3)
     relay = OutboxRelay(uow_factory=lambda: uow, sink=BrokenSink(), interval=1)
     assert relay.run_once() == 0
+
+
+class UnreadySink(RecordingSink):
+    """A sink that cannot deliver now (a broker down, a backoff running)."""
+
+    def ready(self) -> bool:
+        return False
+
+
+def test_run_once_opens_no_unit_of_work_while_the_sink_is_not_ready():
+    uow, sink = FakeUnitOfWork(), UnreadySink()
+    commit_events(uow, 3)
+    opened: list[FakeUnitOfWork] = []
+
+    def uow_factory() -> FakeUnitOfWork:
+        opened.append(uow)
+        return uow
+
+    relay = OutboxRelay(uow_factory=uow_factory, sink=sink, interval=1)
+    assert relay.run_once() == 0
+    assert opened == []  # no transaction is held while the sink connects or waits
+    assert sink.calls == 0
 
 
 def test_the_log_sink_writes_each_event_as_one_json_line(caplog):

@@ -8,10 +8,11 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from fastapi import FastAPI
+from subgraph_kit.messaging.sinks import event_sink
 from subgraph_kit.web.app import create_subgraph_app
 from subgraph_kit.web.tasks import every
 
-from app.application.event_publisher import outbox_relay
+from app.application.event_publisher import EXCHANGE, RENAMED, outbox_relay
 from app.application.use_cases import purge_idempotency_keys
 from app.infrastructure.api.dependencies import build_runtime, get_graphql_context
 from app.infrastructure.api.graphql.schema import schema
@@ -64,7 +65,11 @@ def create_app(settings: Settings | None = None, catalog: CatalogClient | None =
         schema=schema,
         context_getter=get_graphql_context,
         routes=rest_routes(runtime.catalog),
-        relay=outbox_relay(runtime.uow, interval=settings.outbox_poll_seconds),
+        relay=outbox_relay(
+            runtime.uow,
+            sink=event_sink(settings, exchange=EXCHANGE, renamed=RENAMED),
+            interval=settings.outbox_poll_seconds,
+        ),
         lifespan=lifespan,
         example_query=EXAMPLE_QUERY,
     )

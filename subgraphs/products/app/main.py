@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from subgraph_kit.messaging.sinks import event_sink
 from subgraph_kit.web.app import create_subgraph_app
 
-from app.application.event_publisher import outbox_relay
+from app.application.event_publisher import EXCHANGE, RENAMED, outbox_relay
 from app.infrastructure.api.dependencies import build_runtime, get_graphql_context
 from app.infrastructure.api.graphql.schema import schema
 from app.infrastructure.api.routes import rest_routes
@@ -36,6 +37,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         schema=schema,
         context_getter=get_graphql_context,
         routes=rest_routes(),
-        relay=outbox_relay(runtime.uow, interval=settings.outbox_poll_seconds),
+        relay=outbox_relay(
+            runtime.uow,
+            sink=event_sink(settings, exchange=EXCHANGE, renamed=RENAMED),
+            interval=settings.outbox_poll_seconds,
+        ),
         example_query=EXAMPLE_QUERY,
     )

@@ -45,11 +45,22 @@ class OutboxUnitOfWork(Protocol):
 
 
 class EventSink(Protocol):
+    """Where the relay delivers events; a sink with a connection subclasses this and overrides
+    `ready` and `close`."""
+
     def publish(self, event: PendingEvent) -> None:
         """Deliver one event or raise."""
 
+    def ready(self) -> bool:
+        """Whether delivery may be tried now; called before the outbox's transaction opens, so
+        that a sink connects (or waits out a backoff) without holding the outbox's locks."""
+        return True
 
-class LogEventSink:
+    def close(self) -> None:
+        """Release what the sink holds; called once, at shutdown."""
+
+
+class LogEventSink(EventSink):
     """Write each event as one structured JSON log line on the `app.events` logger."""
 
     def publish(self, event: PendingEvent) -> None:
@@ -97,6 +108,12 @@ class OutboxRelay:
     def run_once(self) -> int:
         """Deliver what is pending now; return how many events were delivered."""
         total = 0
-        while delivered := relay_events(uow=self.uow_factory(), sink=self.sink):
+        while self.sink.ready() and (
+            delivered := relay_events(uow=self.uow_factory(), sink=self.sink)
+        ):
             total += delivered
         return total
+
+    def close(self) -> None:
+        """Release the sink's connections; the relay delivers nothing after this."""
+        self.sink.close()

@@ -9,6 +9,7 @@ import os
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import anyio
 from fastapi import APIRouter, Depends, FastAPI
 from prometheus_client import multiprocess
 from sqlalchemy import event
@@ -62,6 +63,7 @@ def create_subgraph_app(
             with contextlib.suppress(asyncio.CancelledError):
                 await task
             await drain(relay)
+            await anyio.to_thread.run_sync(relay.close)  # the broker's connection, if any
         runtime.engine.dispose()
         if provider is not None:
             provider.shutdown()  # exports the spans still batched
@@ -72,6 +74,7 @@ def create_subgraph_app(
         title=title, summary=summary, version="1.0.0", lifespan=run, docs_url=None, redoc_url=None
     )
     app.state.runtime = runtime
+    app.state.relay = relay
     app.state.tracer = None if provider is None else provider.get_tracer("subgraph_kit")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestId)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from subgraph_kit.core.outbox import LogEventSink, OutboxRelay
+from subgraph_kit.core.outbox import EventSink, OutboxRelay
 
 from app.domain.repositories import UnitOfWork
 from app.domain.schemas import ProductCreated, ProductDeleted, ProductUpdated
@@ -14,6 +14,15 @@ from app.domain.schemas import ProductCreated, ProductDeleted, ProductUpdated
 PUBLISHED_EVENTS = (ProductCreated, ProductUpdated, ProductDeleted)
 
 
-def outbox_relay(uow_factory: Callable[[], UnitOfWork], *, interval: float) -> OutboxRelay:
-    """The relay of this service: pending events, in commit order, to one JSON log line each."""
-    return OutboxRelay(uow_factory=uow_factory, sink=LogEventSink(), interval=interval)
+# The broker's topic exchange the events go to (with BROKER_URL set); each event's routing key
+# is its name in dotted lower case (`subgraph_kit.messaging.messages.routing_key`).
+EXCHANGE = "catalog.events"
+RENAMED: dict[str, str] = {}
+
+
+def outbox_relay(
+    uow_factory: Callable[[], UnitOfWork], *, sink: EventSink, interval: float
+) -> OutboxRelay:
+    """The relay of this service: pending events, in commit order, to `sink` (the log, or the
+    broker's `EXCHANGE`: the edge chooses, from the settings)."""
+    return OutboxRelay(uow_factory=uow_factory, sink=sink, interval=interval)

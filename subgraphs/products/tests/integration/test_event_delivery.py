@@ -10,7 +10,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 from subgraph_kit.core.events import PendingEvent
-from subgraph_kit.core.outbox import OutboxRelay
+from subgraph_kit.core.outbox import EventSink, OutboxRelay
 
 from app.main import create_app
 from tests.integration.helpers import CREATE, create_product, graphql
@@ -22,7 +22,7 @@ UPDATE = """mutation ($id: ID!, $name: String!) {
 }"""
 
 
-class RecordingSink:
+class RecordingSink(EventSink):
     """A sink that remembers what it got; it fails from its `fail_after`-th event until healed."""
 
     def __init__(self, fail_after: int | None = None, seconds_per_event: float = 0) -> None:

@@ -1,0 +1,1 @@
+"""How events leave a service for a message broker: RabbitMQ through FastStream."""
