@@ -232,6 +232,9 @@ async def test_failing_readiness_pings_do_not_open_the_circuit(misbehaving, read
     app, catalog = ready_app
     for _ in range(10):
         assert await products_readiness(app) == "down"
+    # A ping that gives up before it reaches products (a loaded machine) is not a hit.
+    pinged = misbehaving.hits
     misbehaving.status, misbehaving.body = 200, ABSENT
     assert await catalog.fetch(uuid.uuid4()) is None
-    assert misbehaving.hits == 11
+    assert pinged >= 5
+    assert misbehaving.hits == pinged + 1  # the circuit let the call through
