@@ -108,6 +108,13 @@ def hold(is_postgres) -> str:
     return "SELECT" if is_postgres else "UPDATE"
 
 
+@pytest.fixture
+def removal_lock(is_postgres) -> list[str]:
+    """How a removal locks its level before it reads the holds: a SELECT … FOR UPDATE of its
+    own on Postgres (so that its guard sees every hold committed before), none on SQLite."""
+    return ["SELECT"] if is_postgres else []
+
+
 def kinds(statements) -> list[str]:
     """The first word of each statement since the last look, then forget them."""
     seen = [statement.split()[0].upper() for statement in statements.statements]
@@ -127,11 +134,13 @@ async def test_an_adjustment_costs_five_statements_whether_the_level_is_new_or_n
     assert kinds(statements) == [hold, "INSERT", "WITH", "INSERT", "INSERT"]
 
 
-async def test_a_refused_adjustment_costs_four_statements(client, product, statements, hold):
+async def test_a_refused_removal_costs_four_statements_and_its_level_lock(
+    client, product, statements, hold, removal_lock
+):
     statements.statements.clear()
     payload = await adjust(client, product, -1)
     assert payload["userErrors"][0]["code"] == "INSUFFICIENT_STOCK"
-    assert kinds(statements) == [hold, "INSERT", "WITH", "SELECT"]
+    assert kinds(statements) == [hold, "INSERT", *removal_lock, "WITH", "SELECT"]
 
 
 async def test_an_adjustment_with_a_key_costs_eight_statements_and_its_replay_one(
@@ -242,7 +251,9 @@ mutation ($input: TransferStockInput!) {
 }"""
 
 
-async def test_a_transfer_costs_nine_statements(app, client, product, statements, hold):
+async def test_a_transfer_costs_nine_statements_and_its_source_lock(
+    app, client, product, statements, hold, removal_lock
+):
     store = uuid.uuid4()
     location = {
         "id": store,
@@ -268,6 +279,7 @@ async def test_a_transfer_costs_nine_statements(app, client, product, statements
         hold,
         hold,
         "INSERT",
+        *removal_lock,
         "WITH",
         "INSERT",
         "WITH",
