@@ -14,6 +14,7 @@ from subgraph_kit_testing.http import entities
 from app.domain.models import DEFAULT_LOCATION_ID
 from app.infrastructure.db.models import LocationRow, StockLevelRow
 from tests.integration.helpers import adjust, graphql, set_stock
+from tests.integration.reservation_helpers import line, reserve
 
 pytestmark = pytest.mark.anyio
 
@@ -287,3 +288,23 @@ async def test_a_transfer_costs_nine_statements_and_its_source_lock(
         "INSERT",
         "INSERT",
     ]
+
+
+@pytest.mark.parametrize("size", [1, 20])
+async def test_a_reservation_costs_the_same_statements_whatever_its_number_of_lines(
+    client, catalog, statements, hold, size
+):
+    products = [str(catalog.add(uuid.uuid4())) for _ in range(size)]
+    for product in products:
+        await adjust(client, product, 3)
+    catalog.calls = 0
+    statements.statements.clear()
+    payload = await reserve(client, "cart-1", *(line(product, 2) for product in products))
+    assert payload["userErrors"] == []
+    assert len(payload["reservations"]) == size
+    assert catalog.calls == 1  # one products request for all the lines
+    # Hold the locations; lock the products' levels (Postgres: a statement of its own); read
+    # them with what is reserved; the reference's holds; the new holds (one INSERT of all);
+    # their events; then the payload's `location` fields (one batched SELECT).
+    lock = ["SELECT"] if hold == "SELECT" else []
+    assert kinds(statements) == [hold, *lock, "SELECT", "SELECT", "INSERT", "INSERT", "SELECT"]
