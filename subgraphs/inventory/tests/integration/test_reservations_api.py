@@ -177,3 +177,11 @@ async def test_a_replayed_reservation_answers_the_first_holds_without_holding_tw
     assert (await levels_of(client, product))["DEFAULT"]["reserved"] == 3
     other = await reserve(client, "cart-1", line(product, 4), idempotencyKey="k-1")
     assert codes_of(other) == [("IDEMPOTENCY_KEY_REUSED", ["input", "idempotencyKey"])]
+
+
+async def test_a_write_to_one_product_reports_only_its_own_reservations(client, catalog, product):
+    other = str(catalog.add(uuid.uuid4()))
+    await adjust(client, product, 5)
+    await reserve(client, "cart-1", line(product, 2))
+    written = await adjust(client, other, 3)
+    assert (written["stockLevel"]["onHand"], written["stockLevel"]["available"]) == (3, 3)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     delete,
     exists,
     func,
+    literal_column,
     select,
     tuple_,
     update,
@@ -58,25 +59,35 @@ def insert_ignoring_conflicts(session: Session, table: Any, values: dict[str, An
     return session.execute(statement).rowcount == 1
 
 
-def reserved_at(now: datetime) -> ScalarSelect[int]:
+def reserved_at(now: datetime, *, returning: bool = False) -> ScalarSelect[int]:
     """What is reserved at each level as of `now`: the sum of its ACTIVE holds that have not
     expired, computed from the holds themselves (no stored counter, so a hold stops counting
-    the moment it expires, whether or not the sweeper has marked it)."""
+    the moment it expires, whether or not the sweeper has marked it).
+
+    `returning`: for an UPDATE's RETURNING, where SQLAlchemy writes the level's columns
+    unqualified, and inside the subquery `product_id` would then name the hold's own.
+    """
+    level = (
+        (literal_column("stock_levels.product_id"), literal_column("stock_levels.location_id"))
+        if returning
+        else (levels.c.product_id, levels.c.location_id)
+    )
     return (
         select(func.coalesce(func.sum(holds.c.quantity), 0))
         .where(
-            holds.c.product_id == levels.c.product_id,
-            holds.c.location_id == levels.c.location_id,
+            holds.c.product_id == level[0],
+            holds.c.location_id == level[1],
             holds.c.status == "ACTIVE",
             holds.c.expires_at > now,
         )
+        .correlate(levels)
         .scalar_subquery()
     )
 
 
-def with_reserved(now: datetime) -> list[Any]:
+def with_reserved(now: datetime, *, returning: bool = False) -> list[Any]:
     """A level's columns and what is reserved there, to select or return."""
-    return [*levels.c, reserved_at(now).label("reserved")]
+    return [*levels.c, reserved_at(now, returning=returning).label("reserved")]
 
 
 def filter_conditions(filter: StockLevelFilter, *, now: datetime) -> list[ColumnElement[bool]]:
@@ -218,7 +229,7 @@ class SqlAlchemyStockRepository(StockRepository):
             update(levels)
             .where(*at(level.product_id, level.location_id), levels.c.version == level.version)
             .values(on_hand=on_hand, version=levels.c.version + 1, updated_at=now)
-            .returning(*with_reserved(now))
+            .returning(*with_reserved(now, returning=True))
         )
         after = self._one(statement)
         return None if after is None else StockChange(locked.before, after)
@@ -302,7 +313,7 @@ class SqlAlchemyStockRepository(StockRepository):
             .values(version=found["version"] + 1, updated_at=now, **changes(found))
             .returning(
                 *(value.label(f"before_{name}") for name, value in found.items()),
-                *with_reserved(now),
+                *with_reserved(now, returning=True),
             )
         )
         row = self.session.execute(statement).first()
