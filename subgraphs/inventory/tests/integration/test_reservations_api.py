@@ -5,6 +5,7 @@ import asyncio
 import uuid
 
 import pytest
+import sqlalchemy as sa
 
 from app.domain.models import DEFAULT_LOCATION_ID, ProductStatus
 from tests.integration.helpers import adjust, graphql, set_stock
@@ -122,6 +123,8 @@ async def test_releasing_frees_holds_and_twice_is_no_error(client, product):
     second = await release(client, "cart-1", productIds=[product])
     assert (second["userErrors"], second["reservations"]) == ([], [])
     assert (await levels_of(client, product))["DEFAULT"]["available"] == 10
+    assert len(await holds_of(client, "cart-1", status=["RELEASED"])) == 1
+    assert await holds_of(client, "cart-1", status=["ACTIVE", "COMMITTED"]) == []
 
 
 async def test_a_removal_cannot_take_what_is_reserved(client, product):
@@ -153,12 +156,15 @@ async def test_a_location_holding_reservations_cannot_be_deactivated(client, pro
     assert body["data"]["deactivateLocation"]["userErrors"][0]["code"] == "LOCATION_NOT_EMPTY"
 
 
-async def test_an_expired_hold_stops_counting_before_any_sweep(client, product):
+async def test_an_expired_hold_stops_counting_before_any_sweep(client, app, product):
     await adjust(client, product, 10)
     await reserve(client, "cart-1", line(product, 4), expiresInSeconds=1)
     assert (await levels_of(client, product))["DEFAULT"]["reserved"] == 4
     await asyncio.sleep(1.05)
     assert (await levels_of(client, product))["DEFAULT"]["reserved"] == 0
+    with app.state.runtime.engine.connect() as connection:
+        stored = connection.execute(sa.text("SELECT status FROM reservations")).scalars().all()
+    assert stored == ["ACTIVE"]  # no sweep has run: the hold stopped counting by itself
     assert [hold["status"] for hold in await holds_of(client, "cart-1")] == ["EXPIRED"]
     refused = await commit(client, "cart-1")
     assert codes_of(refused) == [("RESERVATION_EXPIRED", ["reference"])]
