@@ -11,6 +11,7 @@ from uuid import UUID
 
 from subgraph_kit_testing.fakes import FakeUnitOfWork as BaseFakeUnitOfWork
 
+from app.application.use_cases import adjust_stock
 from app.domain.errors import ProductsUnavailable
 from app.domain.models import (
     DEFAULT_LOCATION_CODE,
@@ -24,6 +25,7 @@ from app.domain.models import (
     Reservation,
     ReservationStatus,
     StockChange,
+    StockChangeReason,
     StockLevel,
     StockLevelFilter,
     StockMovement,
@@ -37,6 +39,7 @@ from app.domain.repositories import (
     StoredResult,
     UnitOfWork,
 )
+from app.domain.schemas import AdjustStock
 from app.infrastructure.products_client import CatalogClient
 
 
@@ -415,3 +418,11 @@ class FakeUnitOfWork(BaseFakeUnitOfWork, UnitOfWork):
             and hold.counts_at(self.clock)
         )
         return replace(level, reserved=reserved)
+
+
+def ten_at_default(product_id: UUID, catalog: FakeCatalog) -> FakeUnitOfWork:
+    """A fresh unit of work whose DEFAULT location has received 10 of the product."""
+    uow = FakeUnitOfWork()
+    received = AdjustStock(product_id=product_id, delta=10, reason=StockChangeReason.RECEIVED)
+    adjust_stock(received, uow=uow, catalog=catalog)
+    return uow

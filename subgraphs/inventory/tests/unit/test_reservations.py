@@ -16,16 +16,13 @@ from app.domain.reservation_schemas import (
     ReserveStock,
 )
 from app.domain.schemas import AdjustStock, CreateLocation, SetStock
-from tests.unit.fakes import FakeCatalog, FakeUnitOfWork
+from tests.unit.fakes import FakeCatalog, FakeUnitOfWork, ten_at_default
 
 
 @pytest.fixture
 def uow(product: UUID, catalog: FakeCatalog) -> FakeUnitOfWork:
     """DEFAULT holds 10 of the product."""
-    uow = FakeUnitOfWork()
-    received = AdjustStock(product_id=product, delta=10, reason=StockChangeReason.RECEIVED)
-    use_cases.adjust_stock(received, uow=uow, catalog=catalog)
-    return uow
+    return ten_at_default(product, catalog)
 
 
 def reserve(product: UUID, *quantities: int, reference: str = "cart-1", **more) -> ReserveStock:
