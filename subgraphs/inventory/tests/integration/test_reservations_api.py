@@ -191,3 +191,18 @@ async def test_a_write_to_one_product_reports_only_its_own_reservations(client, 
     await reserve(client, "cart-1", line(product, 2))
     written = await adjust(client, other, 3)
     assert (written["stockLevel"]["onHand"], written["stockLevel"]["available"]) == (3, 3)
+
+
+async def test_a_product_s_inventory_totals_what_is_reserved_at_its_locations(client, product):
+    store = await location_id(client, "STORE")
+    await adjust(client, product, 4)
+    await adjust(client, product, 6, locationId=store)
+    await reserve(client, "cart-1", line(product, 7))
+    query = """query ($r: [_Any!]!) { _entities(representations: $r) {
+      ... on Product { inStock inventory { onHand reserved available } } } }"""
+    body = await graphql(client, query, r=[{"__typename": "Product", "id": product}])
+    (found,) = body["data"]["_entities"]
+    assert found == {
+        "inStock": True,
+        "inventory": {"onHand": 10, "reserved": 7, "available": 3},
+    }
