@@ -13,6 +13,7 @@ from subgraph_kit.web.app import create_subgraph_app
 from subgraph_kit.web.tasks import every
 
 from app.application.event_publisher import EXCHANGE, RENAMED, outbox_relay
+from app.application.reservations import sweep_expired_reservations
 from app.application.use_cases import purge_idempotency_keys
 from app.infrastructure.api.dependencies import build_runtime, get_graphql_context
 from app.infrastructure.api.graphql.schema import schema
@@ -37,7 +38,7 @@ EXAMPLE_QUERY = """query StockLevels {
 
 def create_app(settings: Settings | None = None, catalog: CatalogClient | None = None) -> FastAPI:
     """Build the inventory service: GraphQL at /graphql, REST routes, outbox relay, the
-    products client and the purge of old idempotency keys."""
+    products client, the purge of old idempotency keys and the sweep of expired holds."""
     settings = settings or get_settings()
     runtime = build_runtime(settings, catalog)
     keep = timedelta(hours=settings.idempotency_ttl_hours)
@@ -47,15 +48,23 @@ def create_app(settings: Settings | None = None, catalog: CatalogClient | None =
         if runtime.tracer_provider is not None:
             runtime.catalog.trace(runtime.tracer_provider)
         await runtime.catalog.connect()
-        purge = asyncio.create_task(
-            every(PURGE_INTERVAL_SECONDS, lambda: purge_idempotency_keys(keep, uow=runtime.uow()))
-        )
+        jobs = [
+            asyncio.create_task(every(seconds, job))
+            for seconds, job in (
+                (PURGE_INTERVAL_SECONDS, lambda: purge_idempotency_keys(keep, uow=runtime.uow())),
+                (
+                    settings.reservation_sweep_seconds,
+                    lambda: sweep_expired_reservations(uow=runtime.uow()),
+                ),
+            )
+        ]
         try:
             yield
         finally:
-            purge.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await purge
+            for job in jobs:
+                job.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await job
             await runtime.catalog.close()
 
     return create_subgraph_app(

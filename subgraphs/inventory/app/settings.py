@@ -25,6 +25,9 @@ class Settings(ServiceSettings):
     products_breaker_failures: int = Field(default=5, ge=1)
     products_breaker_reset_seconds: float = Field(default=30, gt=0)
     idempotency_ttl_hours: float = Field(default=24, ge=24)
+    # How often the service marks expired holds EXPIRED (they stop counting at their expiry
+    # whatever this is; it decides when ReservationExpired is raised).
+    reservation_sweep_seconds: float = Field(default=5.0, gt=0)
 
     @field_validator("products_api_key")
     @classmethod

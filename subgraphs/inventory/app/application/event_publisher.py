@@ -8,6 +8,13 @@ from collections.abc import Callable
 from subgraph_kit.core.outbox import EventSink, OutboxRelay
 
 from app.domain.repositories import UnitOfWork
+from app.domain.reservation_schemas import (
+    ReservationCommitted,
+    ReservationCreated,
+    ReservationExpired,
+    ReservationReleased,
+    StockShortfall,
+)
 from app.domain.schemas import (
     LocationCreated,
     LocationDeactivated,
@@ -27,6 +34,11 @@ PUBLISHED_EVENTS = (
     StockTransferred,
     LocationCreated,
     LocationDeactivated,
+    ReservationCreated,
+    ReservationCommitted,
+    ReservationReleased,
+    ReservationExpired,
+    StockShortfall,
 )
 
 

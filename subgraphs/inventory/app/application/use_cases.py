@@ -12,10 +12,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from uuid import UUID
 
+from app.domain import reservation_rules
 from app.domain import use_cases as rules
 from app.domain.errors import IdempotencyKeyReused
 from app.domain.models import CatalogProduct, StockChange, StockLevel, Transfer
-from app.domain.repositories import ProductCatalog, UnitOfWork
+from app.domain.repositories import ProductCatalog, StoredResult, UnitOfWork
 from app.domain.schemas import (
     AdjustStock,
     IdempotentCommand,
@@ -102,7 +103,9 @@ def _idempotent_write(
             changes = (applied,)
             if applied.movement is not None:
                 uow.movements.add(applied.movement)
-                uow.outbox.add(rules.stock_events(applied, now=now))
+                # Only a count can take on hand below what is reserved (removals keep it).
+                shortfall = reservation_rules.shortfall(applied.after, now=now)
+                uow.outbox.add([*rules.stock_events(applied, now=now), *shortfall])
         levels = tuple(change.after for change in changes)
         if key:
             uow.idempotency.complete(key, levels)
@@ -110,16 +113,20 @@ def _idempotent_write(
     return levels
 
 
-def _stored_result(command: IdempotentCommand, uow: UnitOfWork) -> tuple[StockLevel, ...] | None:
-    assert command.idempotency_key is not None
-    stored = uow.idempotency.get(command.idempotency_key)
-    if stored is None:
-        return None
-    if stored.fingerprint != command.fingerprint():
+def stored_result(key: str, fingerprint: str, uow: UnitOfWork) -> StoredResult | None:
+    """Return what `key` recorded, or None; refuse a key that came with another request."""
+    stored = uow.idempotency.get(key)
+    if stored is not None and stored.fingerprint != fingerprint:
         raise IdempotencyKeyReused(
             "This idempotency key was used for a different request.", field=("idempotencyKey",)
         )
-    return stored.levels
+    return stored
+
+
+def _stored_result(command: IdempotentCommand, uow: UnitOfWork) -> tuple[StockLevel, ...] | None:
+    assert command.idempotency_key is not None
+    stored = stored_result(command.idempotency_key, command.fingerprint(), uow)
+    return None if stored is None else stored.levels
 
 
 def _adjust(

@@ -63,3 +63,9 @@ class LocationNotEmpty(DomainError):
     """A location that holds stock cannot be deactivated."""
 
     code = "LOCATION_NOT_EMPTY"
+
+
+class ReservationExpired(DomainError):
+    """A hold of the reference expired before it was committed."""
+
+    code = "RESERVATION_EXPIRED"

@@ -51,11 +51,13 @@ class StockLevel:
     updated_at: datetime | None
     tracked: bool = True
     location_id: UUID = DEFAULT_LOCATION_ID
+    # The sum of the ACTIVE, unexpired holds here, as of the read that built the level.
+    reserved: int = 0
 
     @property
     def available(self) -> int:
-        """What can be sold: on hand until reservations exist."""
-        return self.on_hand
+        """What can be sold or reserved: on hand less what is reserved, never below zero."""
+        return max(self.on_hand - self.reserved, 0)
 
     @property
     def in_stock(self) -> bool:
@@ -94,8 +96,12 @@ class ProductStock:
         return sum(level.on_hand for level in self.levels)
 
     @property
+    def reserved(self) -> int:
+        return sum(level.reserved for level in self.levels)
+
+    @property
     def available(self) -> int:
-        """What can be sold anywhere: on hand until reservations exist."""
+        """What can be sold anywhere: the sum of the levels' available."""
         return sum(level.available for level in self.levels)
 
     @property
@@ -207,3 +213,36 @@ class Transfer:
 
     source: StockChange
     destination: StockChange
+
+
+class ReservationStatus(enum.Enum):
+    ACTIVE = "ACTIVE"
+    COMMITTED = "COMMITTED"
+    RELEASED = "RELEASED"
+    EXPIRED = "EXPIRED"
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """A hold of `quantity` of a product at a location for a reference (a cart, an order),
+    until `expires_at`. Stored ACTIVE until committed, released or swept; an ACTIVE hold past
+    its expiry already counts for nothing (`status_at`)."""
+
+    id: UUID
+    reference: str
+    product_id: UUID
+    location_id: UUID
+    quantity: int
+    status: ReservationStatus
+    expires_at: datetime
+    created_at: datetime
+
+    def status_at(self, now: datetime) -> ReservationStatus:
+        """The status as of `now`: an ACTIVE hold is EXPIRED from its expiry on, swept or not."""
+        if self.status is ReservationStatus.ACTIVE and self.expires_at <= now:
+            return ReservationStatus.EXPIRED
+        return self.status
+
+    def counts_at(self, now: datetime) -> bool:
+        """Whether the hold counts towards `reserved` at `now`."""
+        return self.status_at(now) is ReservationStatus.ACTIVE

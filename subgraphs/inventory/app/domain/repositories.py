@@ -15,6 +15,8 @@ from app.domain.models import (
     LevelKey,
     Location,
     LocationPage,
+    Reservation,
+    ReservationStatus,
     StockChange,
     StockLevel,
     StockLevelFilter,
@@ -56,7 +58,12 @@ class StockRepository(abc.ABC):
 
     @abc.abstractmethod
     def holds_stock(self, location_id: UUID) -> bool:
-        """Tell whether any level at the location has something on hand."""
+        """Tell whether any level at the location has something on hand or reserved."""
+
+    @abc.abstractmethod
+    def lock_products(self, product_ids: Sequence[UUID]) -> None:
+        """Lock every level of these products until the transaction ends, in (product id,
+        location id) order; what is read next sees every hold committed before."""
 
     @abc.abstractmethod
     def lock(self, product_id: UUID, location_id: UUID, *, now: datetime) -> StockChange:
@@ -68,9 +75,16 @@ class StockRepository(abc.ABC):
 
     @abc.abstractmethod
     def add_to_on_hand(
-        self, product_id: UUID, location_id: UUID, delta: int, *, now: datetime
+        self,
+        product_id: UUID,
+        location_id: UUID,
+        delta: int,
+        *,
+        now: datetime,
+        keep_reserved: bool = True,
     ) -> StockChange | None:
-        """Atomically add `delta`; None (and no change) when the result would leave 0..MAX."""
+        """Atomically add `delta`; None (and no change) when the result would leave 0..MAX,
+        or, with `keep_reserved`, when a removal would take on hand below what is reserved."""
 
     @abc.abstractmethod
     def set_on_hand(
@@ -107,6 +121,11 @@ class LocationRepository(abc.ABC):
         """Return how many locations there are (active only, unless `include_inactive`)."""
 
     @abc.abstractmethod
+    def hold_many(self, location_ids: Sequence[UUID], *, all_active: bool) -> list[Location]:
+        """Hold (as `hold` does) the locations among `location_ids`, and every active one if
+        `all_active`; return them (one statement)."""
+
+    @abc.abstractmethod
     def hold(self, location_id: UUID) -> Location | None:
         """Return the location, and keep it from being deactivated until the transaction
         ends (stock writes call it first)."""
@@ -133,13 +152,55 @@ class MovementRepository(abc.ABC):
         """Return how many movements one level has."""
 
 
+class ReservationRepository(abc.ABC):
+    """Holds. Each status change is one guarded UPDATE from ACTIVE, so a hold is committed,
+    released or expired once."""
+
+    @abc.abstractmethod
+    def add(self, holds: Sequence[Reservation]) -> None:
+        """Stage new holds (one statement)."""
+
+    @abc.abstractmethod
+    def counting(
+        self, reference: str, product_ids: Sequence[UUID], *, now: datetime
+    ) -> list[Reservation]:
+        """Return the reference's ACTIVE, unexpired holds of these products."""
+
+    @abc.abstractmethod
+    def of_reference(
+        self, reference: str, statuses: Sequence[ReservationStatus] | None = None
+    ) -> list[Reservation]:
+        """Return the reference's holds as stored (of `statuses`, if given), oldest first."""
+
+    @abc.abstractmethod
+    def get_many(self, reservation_ids: Sequence[UUID]) -> list[Reservation]:
+        """Return the holds among `reservation_ids`, in any order (one query)."""
+
+    @abc.abstractmethod
+    def finish(
+        self,
+        status: ReservationStatus,
+        *,
+        ids: Sequence[UUID] | None = None,
+        reference: str | None = None,
+        product_ids: Sequence[UUID] | None = None,
+        expiring_before: datetime | None = None,
+        unexpired_at: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[Reservation]:
+        """Move the ACTIVE holds that match every given condition to `status` and return
+        them as they were (one statement)."""
+
+
 @dataclass(frozen=True, slots=True)
 class StoredResult:
     """What an idempotency key recorded: the command's fingerprint and the levels it answered
-    (one for a write at one location, source then destination for a transfer)."""
+    (one for a write at one location, source then destination for a transfer), or the holds
+    a reservation placed."""
 
     fingerprint: str
     levels: tuple[StockLevel, ...]
+    reservation_ids: tuple[UUID, ...] = ()
 
 
 class IdempotencyStore(abc.ABC):
@@ -156,16 +217,22 @@ class IdempotencyStore(abc.ABC):
         """Record the levels the command that claimed `key` answered with."""
 
     @abc.abstractmethod
+    def complete_reservation(self, key: str, reservation_ids: Sequence[UUID]) -> None:
+        """Record the holds the reservation that claimed `key` placed."""
+
+    @abc.abstractmethod
     def purge(self, *, older_than: datetime) -> int:
         """Forget keys claimed before `older_than`; return how many."""
 
 
 class UnitOfWork(BaseUnitOfWork):
-    """One transaction over locations, levels, movements, idempotency keys and the outbox."""
+    """One transaction over locations, levels, movements, holds, idempotency keys and the
+    outbox."""
 
     locations: LocationRepository
     stock: StockRepository
     movements: MovementRepository
+    reservations: ReservationRepository
     idempotency: IdempotencyStore
 
 
@@ -178,4 +245,11 @@ class ProductCatalog(abc.ABC):
 
         Raise `ProductsUnavailable` when products cannot answer (down, slow, error, refused key).
         Blocks until products answers: call it with no transaction open.
+        """
+
+    @abc.abstractmethod
+    def get_many(self, product_ids: Sequence[UUID]) -> dict[UUID, CatalogProduct]:
+        """Return the products among `product_ids` that exist, in one request to products.
+
+        Raises and blocks as `get` does.
         """

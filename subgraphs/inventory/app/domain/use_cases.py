@@ -77,8 +77,9 @@ def usable_location(location: Location | None, *, field: str) -> Location:
 
 
 def refused_adjustment(current: StockLevel, delta: int, *, field: str = "delta") -> DomainError:
-    """Explain why adding `delta` to `current` is not allowed."""
-    if current.on_hand + delta < 0:
+    """Explain why adding `delta` to `current` is not allowed (a removal takes at most what
+    is available: on hand less what is reserved)."""
+    if delta < 0:
         return InsufficientStock(
             f"Only {current.available} available; cannot remove {-delta}.", field=(field,)
         )
@@ -141,6 +142,7 @@ def level_payload(level: StockLevel) -> dict[str, object]:
         "locationId": str(level.location_id),
         "available": level.available,
         "onHand": level.on_hand,
+        "reserved": level.reserved,
         "reorderPoint": level.reorder_point,
         "version": level.version,
     }

@@ -114,6 +114,25 @@ async def test_use_cases_ask_through_the_port_from_a_worker_thread(products_url)
     assert (str(found.id), found.status) == (product_id, ProductStatus.ACTIVE)
 
 
+async def test_a_hundred_products_are_found_in_one_request(products_url):
+    created = [uuid.UUID(create_product(products_url)) for _ in range(99)]
+    wanted = [*created, uuid.uuid4()]  # one the catalog does not have
+    catalog = await catalog_for(products_url)
+    requests: list[httpx.Request] = []
+
+    async def count(request: httpx.Request) -> None:
+        requests.append(request)
+
+    catalog.client.transport.client.event_hooks["request"].append(count)  # type: ignore[attr-defined]
+    try:
+        found = await catalog.fetch_many(wanted)
+    finally:
+        await catalog.close()
+    assert set(found) == set(created)  # the unknown one is left out
+    assert {product.status for product in found.values()} == {ProductStatus.ACTIVE}
+    assert len(requests) == 1
+
+
 async def test_a_product_that_does_not_exist_is_absent(products_url):
     catalog = await catalog_for(products_url)
     try:

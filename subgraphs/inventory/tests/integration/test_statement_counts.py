@@ -14,6 +14,7 @@ from subgraph_kit_testing.http import entities
 from app.domain.models import DEFAULT_LOCATION_ID
 from app.infrastructure.db.models import LocationRow, StockLevelRow
 from tests.integration.helpers import adjust, graphql, set_stock
+from tests.integration.reservation_helpers import line, reserve
 
 pytestmark = pytest.mark.anyio
 
@@ -108,6 +109,13 @@ def hold(is_postgres) -> str:
     return "SELECT" if is_postgres else "UPDATE"
 
 
+@pytest.fixture
+def removal_lock(is_postgres) -> list[str]:
+    """How a removal locks its level before it reads the holds: a SELECT … FOR UPDATE of its
+    own on Postgres (so that its guard sees every hold committed before), none on SQLite."""
+    return ["SELECT"] if is_postgres else []
+
+
 def kinds(statements) -> list[str]:
     """The first word of each statement since the last look, then forget them."""
     seen = [statement.split()[0].upper() for statement in statements.statements]
@@ -127,11 +135,13 @@ async def test_an_adjustment_costs_five_statements_whether_the_level_is_new_or_n
     assert kinds(statements) == [hold, "INSERT", "WITH", "INSERT", "INSERT"]
 
 
-async def test_a_refused_adjustment_costs_four_statements(client, product, statements, hold):
+async def test_a_refused_removal_costs_four_statements_and_its_level_lock(
+    client, product, statements, hold, removal_lock
+):
     statements.statements.clear()
     payload = await adjust(client, product, -1)
     assert payload["userErrors"][0]["code"] == "INSUFFICIENT_STOCK"
-    assert kinds(statements) == [hold, "INSERT", "WITH", "SELECT"]
+    assert kinds(statements) == [hold, "INSERT", *removal_lock, "WITH", "SELECT"]
 
 
 async def test_an_adjustment_with_a_key_costs_eight_statements_and_its_replay_one(
@@ -242,7 +252,9 @@ mutation ($input: TransferStockInput!) {
 }"""
 
 
-async def test_a_transfer_costs_nine_statements(app, client, product, statements, hold):
+async def test_a_transfer_costs_nine_statements_and_its_source_lock(
+    app, client, product, statements, hold, removal_lock
+):
     store = uuid.uuid4()
     location = {
         "id": store,
@@ -268,6 +280,7 @@ async def test_a_transfer_costs_nine_statements(app, client, product, statements
         hold,
         hold,
         "INSERT",
+        *removal_lock,
         "WITH",
         "INSERT",
         "WITH",
@@ -275,3 +288,23 @@ async def test_a_transfer_costs_nine_statements(app, client, product, statements
         "INSERT",
         "INSERT",
     ]
+
+
+@pytest.mark.parametrize("size", [1, 20])
+async def test_a_reservation_costs_the_same_statements_whatever_its_number_of_lines(
+    client, catalog, statements, hold, size
+):
+    products = [str(catalog.add(uuid.uuid4())) for _ in range(size)]
+    for product in products:
+        await adjust(client, product, 3)
+    catalog.calls = 0
+    statements.statements.clear()
+    payload = await reserve(client, "cart-1", *(line(product, 2) for product in products))
+    assert payload["userErrors"] == []
+    assert len(payload["reservations"]) == size
+    assert catalog.calls == 1  # one products request for all the lines
+    # Hold the locations; lock the products' levels (Postgres: a statement of its own); read
+    # them with what is reserved; the reference's holds; the new holds (one INSERT of all);
+    # their events; then the payload's `location` fields (one batched SELECT).
+    lock = ["SELECT"] if hold == "SELECT" else []
+    assert kinds(statements) == [hold, *lock, "SELECT", "SELECT", "INSERT", "INSERT", "SELECT"]

@@ -3,12 +3,13 @@
 Each example starts from empty tables, two locations beside DEFAULT and 8 of each product at
 DEFAULT, and runs a random sequence of adjustStock, setStock (without expectedVersion, with the
 current one, with a stale one), transferStock, replays of idempotency keys (same input, then
-different input), setReorderPoint and (twice at most) deactivateLocation on a few products
-the (fake) catalog knows, at any of the three locations. The app runs in-process over
-httpx.ASGITransport on a migrated database (Postgres: 40 examples of up to 20 steps,
-derandomized; SQLite: 20), on one event loop in a blocking portal, so the app's worker-thread
-limiter lives on one loop for the whole test. After every step,
-through the API and in SQL:
+different input), setReorderPoint, reserveStock, commitReservations, releaseReservations
+(for two references, holds that do not expire during the run) and (twice at most)
+deactivateLocation on a few products the (fake) catalog knows, at any of the three
+locations. The app runs in-process over httpx.ASGITransport on a migrated database
+(Postgres: 40 examples of up to 20 steps, derandomized; SQLite: 20), on one event loop in a
+blocking portal, so the app's worker-thread limiter lives on one loop for the whole test.
+After every step, through the API and in SQL:
 
 - on hand is never negative, and an inactive location holds none;
 - every level equals the model's: onHand, available, version, reorderPoint, lowStock, tracked,
@@ -18,7 +19,9 @@ through the API and in SQL:
 - each level's movements are the model's deltas in order, each movement's onHandAfter is the
   running sum, and they add up to on hand;
 - each applied idempotency key has one stored result and the movements its write made (none,
-  one, or a transfer's two); replays and refused requests add none.
+  one, or a transfer's two); replays and refused requests add none;
+- what is reserved at each level is the model's holds, and the audit (`python -m app audit`'s
+  checks) finds nothing wrong.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any, ClassVar
 
@@ -52,11 +56,13 @@ from hypothesis.stateful import (
 from subgraph_kit_testing.http import API_KEY, graphql
 
 from app.domain.models import DEFAULT_LOCATION_ID
+from app.infrastructure.db.audit import audit
 from app.infrastructure.db.models import (
     IdempotencyKeyRow,
     StockLevelRow,
     StockMovementRow,
 )
+from app.infrastructure.db.repositories import reserved_at
 from app.main import create_app
 from app.settings import Settings
 from tests.integration.helpers import ADJUST, LEVEL_FIELDS, SET, empty_database
@@ -103,6 +109,16 @@ query ($representations: [_Any!]!) {
   _entities(representations: $representations) { ... on Product { inventory { onHand } } }
 }"""
 MUTATIONS = {"adjustStock": ADJUST, "setStock": SET, "transferStock": TRANSFER}
+HOLDS = "reservations { quantity status location { id } } userErrors { field code }"
+RESERVE = f"""
+mutation ($input: ReserveStockInput!) {{ reserveStock(input: $input) {{ {HOLDS} }} }}"""
+COMMIT = f"""
+mutation ($reference: String!) {{ commitReservations(reference: $reference) {{ {HOLDS} }} }}"""
+RELEASE = f"""
+mutation ($reference: String!, $productIds: [ID!]) {{
+  releaseReservations(reference: $reference, productIds: $productIds) {{ {HOLDS} }}
+}}"""
+REFERENCES = ("cart-1", "cart-2")  # never idempotency keys, which the key checks count
 PLACES = st.integers(0, 2)  # DEFAULT and the two locations each example creates
 
 levels = StockLevelRow.__table__
@@ -150,7 +166,12 @@ class Level:
     on_hand: int = 0
     version: int = 0
     reorder_point: int = 0
+    reserved: int = 0
     deltas: list[int] = field(default_factory=list)
+
+    @property
+    def available(self) -> int:
+        return max(self.on_hand - self.reserved, 0)
 
     def move(self, delta: int) -> None:
         self.tracked = True
@@ -163,9 +184,9 @@ class Level:
         return {
             "productId": product_id,
             "onHand": self.on_hand,
-            "available": self.on_hand,
+            "available": self.available,
             "reorderPoint": self.reorder_point,
-            "lowStock": self.tracked and self.on_hand <= self.reorder_point,
+            "lowStock": self.tracked and self.available <= self.reorder_point,
             "tracked": self.tracked,
             "version": self.version,
         }
@@ -191,7 +212,8 @@ def stale(version: int, by: int) -> int:
 
 
 def refused(payload: dict[str, Any], code: str, path: list[str]) -> None:
-    assert all(level is None for name, level in payload.items() if name != "userErrors"), payload
+    written = [value for name, value in payload.items() if name != "userErrors"]
+    assert all(value in (None, []) for value in written), payload
     assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [(code, path)], payload
 
 
@@ -242,6 +264,9 @@ class StockMachine(RuleBasedStateMachine):
                 ADJUST, input={"productId": product, "delta": 8, "reason": "RECEIVED"}
             )
             self.model[product, 0].move(8)
+        # Each reference's ACTIVE holds by (product, place), and how many it has committed.
+        self.holds: dict[str, dict[tuple[str, int], int]] = {ref: {} for ref in REFERENCES}
+        self.committed = dict.fromkeys(REFERENCES, 0)
         self.applied: dict[str, UsedKey] = {}
         self.refused_keys: set[str] = set()
         self.key_numbers = itertools.count(1)
@@ -269,6 +294,11 @@ class StockMachine(RuleBasedStateMachine):
         refused(answer, "LOCATION_INACTIVE", path)
         self.step(f"{what}: LOCATION_INACTIVE")
         return True
+
+    def sync_reserved(self) -> None:
+        """Set each level's reserved to the sum of the holds at it."""
+        for key, level in self.model.items():
+            level.reserved = sum(held.get(key, 0) for held in self.holds.values())
 
     def keyed(self, given: dict[str, Any], with_key: bool) -> str | None:
         """Give the request a fresh key (also as its reference, to find its movement)."""
@@ -318,7 +348,7 @@ class StockMachine(RuleBasedStateMachine):
         level = self.model[product, place]
         if self.inactive(answer, place, ["input", "locationId"], "adjust"):
             pass
-        elif level.on_hand + delta < 0:
+        elif level.on_hand + delta < (level.reserved if delta < 0 else 0):
             refused(answer, "INSUFFICIENT_STOCK", ["input", "delta"])
             self.step("adjust: INSUFFICIENT_STOCK")
         else:
@@ -431,7 +461,7 @@ class StockMachine(RuleBasedStateMachine):
             field = "fromLocationId" if closed[0] == source else "toLocationId"
             refused(answer, "LOCATION_INACTIVE", ["input", field])
             self.step("transfer: LOCATION_INACTIVE")
-        elif self.model[product, source].on_hand < quantity:
+        elif self.model[product, source].available < quantity:
             refused(answer, "INSUFFICIENT_STOCK", ["input", "quantity"])
             self.step("transfer: INSUFFICIENT_STOCK")
         else:
@@ -451,7 +481,10 @@ class StockMachine(RuleBasedStateMachine):
         closed (again changes nothing)."""
         self.deactivations += 1
         payload = self.harness.call(DEACTIVATE, id=self.places[place])["deactivateLocation"]
-        if any(self.model[product, place].on_hand for product in PRODUCTS):
+        if any(
+            self.model[product, place].on_hand or self.model[product, place].reserved
+            for product in PRODUCTS
+        ):
             assert payload == {
                 "location": None,
                 "userErrors": [{"field": ["id"], "code": "LOCATION_NOT_EMPTY"}],
@@ -461,6 +494,90 @@ class StockMachine(RuleBasedStateMachine):
             assert payload == {"location": {"active": False}, "userErrors": []}
             self.step("deactivate: applied" if self.active[place] else "deactivate: again")
             self.active[place] = False
+
+    @rule(
+        reference=st.sampled_from(REFERENCES),
+        product=st.sampled_from(PRODUCTS),
+        place=PLACES,
+        quantity=st.integers(1, 5),
+    )
+    def reserve(self, reference: str, product: str, place: int, quantity: int) -> None:
+        """reserveStock of one line at a location: replaces the reference's holds of the
+        product; refused at a closed location or beyond what is free for the reference."""
+        given = {
+            "reference": reference,
+            "lines": [
+                {"productId": product, "quantity": quantity, "locationId": self.places[place]}
+            ],
+        }
+        answer = self.harness.call(RESERVE, input=given)["reserveStock"]
+        level, held = self.model[product, place], self.holds[reference]
+        free = max(level.on_hand - level.reserved + held.get((product, place), 0), 0)
+        if not self.active[place]:
+            refused(answer, "LOCATION_INACTIVE", ["input", "lines", "0", "locationId"])
+            self.step("reserve: LOCATION_INACTIVE")
+        elif quantity > free:
+            refused(answer, "INSUFFICIENT_STOCK", ["input", "lines", "0", "quantity"])
+            self.step("reserve: INSUFFICIENT_STOCK")
+        else:
+            for key in [key for key in held if key[0] == product]:
+                del held[key]
+            held[product, place] = quantity
+            self.sync_reserved()
+            assert answer == {
+                "reservations": [
+                    {
+                        "quantity": quantity,
+                        "status": "ACTIVE",
+                        "location": {"id": self.places[place]},
+                    }
+                ],
+                "userErrors": [],
+            }
+            self.step("reserve: applied")
+
+    @precondition(lambda self: any(self.holds.values()))  # else most commits sell nothing
+    @rule(reference=st.sampled_from(REFERENCES))
+    def commit(self, reference: str) -> None:
+        """commitReservations: each hold becomes a SOLD movement, all or none (none when a
+        count left less on hand than a hold); with nothing held it answers what it sold."""
+        answer = self.harness.call(COMMIT, reference=reference)["commitReservations"]
+        held = self.holds[reference]
+        if not held:
+            assert answer["userErrors"] == []
+            assert len(answer["reservations"]) == self.committed[reference]
+            self.step("commit: nothing held")
+        elif any(self.model[key].on_hand < quantity for key, quantity in held.items()):
+            refused(answer, "INSUFFICIENT_STOCK", ["reference"])
+            self.step("commit: INSUFFICIENT_STOCK (shortfall)")
+        else:
+            assert answer["userErrors"] == []
+            assert sorted(hold["quantity"] for hold in answer["reservations"]) == sorted(
+                held.values()
+            )
+            for key, quantity in sorted(held.items()):
+                self.model[key].move(-quantity)
+            self.committed[reference] += len(held)
+            held.clear()
+            self.sync_reserved()
+            self.step("commit: applied")
+
+    @rule(reference=st.sampled_from(REFERENCES), product=st.sampled_from([None, *PRODUCTS]))
+    def release(self, reference: str, product: str | None) -> None:
+        """releaseReservations: frees the reference's holds (of one product, if named);
+        freeing what is free answers nothing and is no error."""
+        variables: dict[str, Any] = {"reference": reference}
+        if product is not None:
+            variables["productIds"] = [product]
+        answer = self.harness.call(RELEASE, **variables)["releaseReservations"]
+        held = self.holds[reference]
+        freed = [key for key in held if product is None or key[0] == product]
+        assert answer["userErrors"] == []
+        assert len(answer["reservations"]) == len(freed)
+        for key in freed:
+            del held[key]
+        self.sync_reserved()
+        self.step("release: applied" if freed else "release: nothing held")
 
     # -- invariants ------------------------------------------------------------------------
 
@@ -527,12 +644,25 @@ class StockMachine(RuleBasedStateMachine):
         assert set(stored) == set(self.applied), "a refused request kept its key, or one is lost"
         assert all(result is not None for result in stored.values())
         references = Counter(
-            row.reference for row in self.sql(sa.select(movements.c.reference)) if row.reference
+            row.reference
+            for row in self.sql(sa.select(movements.c.reference))
+            if row.reference and row.reference not in REFERENCES
         )
         assert set(references) <= set(self.applied)
         for key, used in self.applied.items():
             assert references[key] == used.moved, key
         assert not self.refused_keys & set(references)
+
+    @invariant()
+    def reserved_is_the_model_s_holds_and_the_audit_is_clean(self) -> None:
+        now = datetime.now(UTC)
+        place = {location: index for index, location in enumerate(self.places)}
+        rows = self.sql(sa.select(levels.c.product_id, levels.c.location_id, reserved_at(now)))
+        in_sql = {(str(row[0]), place[str(row[1])]): row[2] for row in rows}
+        assert {key: value for key, value in in_sql.items() if value} == {
+            key: level.reserved for key, level in self.model.items() if level.reserved
+        }
+        assert audit(self.harness.engine, now=now) == []
 
 
 @pytest.fixture

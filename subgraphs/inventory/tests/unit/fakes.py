@@ -3,7 +3,7 @@ and rollback (the unit of work works on a copy of the committed state)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -11,6 +11,7 @@ from uuid import UUID
 
 from subgraph_kit_testing.fakes import FakeUnitOfWork as BaseFakeUnitOfWork
 
+from app.application.use_cases import adjust_stock
 from app.domain.errors import ProductsUnavailable
 from app.domain.models import (
     DEFAULT_LOCATION_CODE,
@@ -21,7 +22,10 @@ from app.domain.models import (
     Location,
     LocationPage,
     ProductStatus,
+    Reservation,
+    ReservationStatus,
     StockChange,
+    StockChangeReason,
     StockLevel,
     StockLevelFilter,
     StockMovement,
@@ -30,10 +34,12 @@ from app.domain.repositories import (
     IdempotencyStore,
     LocationRepository,
     MovementRepository,
+    ReservationRepository,
     StockRepository,
     StoredResult,
     UnitOfWork,
 )
+from app.domain.schemas import AdjustStock
 from app.infrastructure.products_client import CatalogClient
 
 
@@ -58,6 +64,14 @@ class FakeCatalog(CatalogClient):
         self.products[product_id] = self._product(product_id, status)
         return product_id
 
+    def get_many(self, product_ids: Sequence[UUID]) -> dict[UUID, CatalogProduct]:
+        self.calls += 1
+        if self.watching is not None:
+            self.asked_in_transaction.append(self.watching.is_open)
+        if self.down:
+            raise ProductsUnavailable("products is down", field=("productId",))
+        return {pid: self.products[pid] for pid in product_ids if pid in self.products}
+
     def get(self, product_id: UUID) -> CatalogProduct | None:
         self.calls += 1
         if self.watching is not None:
@@ -71,22 +85,32 @@ class FakeCatalog(CatalogClient):
 
 
 class FakeStockRepository(StockRepository):
-    """Levels by (product id, location id); `locations` to tell which are active."""
+    """Levels by (product id, location id); `locations` to tell which are active, `holds` and
+    `clock` to tell what is reserved (levels are stored without it, and read with it)."""
 
-    def __init__(self, levels: dict[LevelKey, StockLevel], locations: dict[UUID, Location]) -> None:
+    def __init__(
+        self,
+        levels: dict[LevelKey, StockLevel],
+        locations: dict[UUID, Location],
+        holds: dict[UUID, Reservation],
+        clock: Callable[[], datetime],
+    ) -> None:
         self.levels = levels
         self.locations = locations
+        self.holds = holds
+        self.clock = clock
 
     def get(self, product_id: UUID, location_id: UUID) -> StockLevel | None:
-        return self.levels.get((product_id, location_id))
+        level = self.levels.get((product_id, location_id))
+        return None if level is None else self._read(level)
 
     def get_many(self, product_ids: Sequence[UUID], location_id: UUID) -> list[StockLevel]:
         keys = {(p, location_id) for p in product_ids}
-        return [self.levels[key] for key in keys if key in self.levels]
+        return [self._read(self.levels[key]) for key in keys if key in self.levels]
 
     def of_products(self, product_ids: Sequence[UUID]) -> list[tuple[StockLevel, bool]]:
         return [
-            (level, self.locations[level.location_id].active)
+            (self._read(level), self.locations[level.location_id].active)
             for (product_id, _), level in self.levels.items()
             if product_id in product_ids
         ]
@@ -94,30 +118,43 @@ class FakeStockRepository(StockRepository):
     def list(
         self, *, filter: StockLevelFilter, limit: int, after: LevelKey | None
     ) -> list[StockLevel]:
-        rows = sorted(
-            (key for key, level in self.levels.items() if _matches(level, filter)),
-        )
-        return [self.levels[key] for key in rows if after is None or key > after][:limit]
+        rows = sorted(key for key, level in self.levels.items() if self._matches(level, filter))
+        found = [self._read(self.levels[key]) for key in rows if after is None or key > after]
+        return found[:limit]
 
     def count(self, *, filter: StockLevelFilter) -> int:
-        return sum(1 for lv in self.levels.values() if _matches(lv, filter))
+        return sum(1 for lv in self.levels.values() if self._matches(lv, filter))
 
     def holds_stock(self, location_id: UUID) -> bool:
-        return any(lv.on_hand > 0 for lv in self.levels.values() if lv.location_id == location_id)
+        return any(
+            lv.on_hand > 0 or self._read(lv).reserved > 0
+            for lv in self.levels.values()
+            if lv.location_id == location_id
+        )
+
+    def lock_products(self, product_ids: Sequence[UUID]) -> None:
+        pass  # one fake unit of work runs at a time
 
     def lock(self, product_id: UUID, location_id: UUID, *, now: datetime) -> StockChange:
         before = self._track((product_id, location_id), now)
-        return StockChange(before, self.levels[product_id, location_id])
+        return StockChange(before, self._read(self.levels[product_id, location_id]))
 
     def release(self, locked: StockChange) -> StockChange:
         return self._leave_as_found(locked.before)
 
     def add_to_on_hand(
-        self, product_id: UUID, location_id: UUID, delta: int, *, now: datetime
+        self,
+        product_id: UUID,
+        location_id: UUID,
+        delta: int,
+        *,
+        now: datetime,
+        keep_reserved: bool = True,
     ) -> StockChange | None:
         before = self._track((product_id, location_id), now)
-        level = self.levels[product_id, location_id]
-        if not 0 <= level.on_hand + delta <= MAX_ON_HAND:
+        level = self._read(self.levels[product_id, location_id])
+        floor = level.reserved if keep_reserved and delta < 0 else 0
+        if not floor <= level.on_hand + delta <= MAX_ON_HAND:
             return None
         return StockChange(before, self._save(replace(level, on_hand=level.on_hand + delta), now))
 
@@ -128,6 +165,25 @@ class FakeStockRepository(StockRepository):
         if level.version != locked.after.version:
             return None
         return StockChange(locked.before, self._save(replace(level, on_hand=on_hand), now))
+
+    def _read(self, level: StockLevel) -> StockLevel:
+        now = self.clock()
+        reserved = sum(
+            hold.quantity
+            for hold in self.holds.values()
+            if (hold.product_id, hold.location_id) == (level.product_id, level.location_id)
+            and hold.counts_at(now)
+        )
+        return replace(level, reserved=reserved)
+
+    def _matches(self, level: StockLevel, f: StockLevelFilter) -> bool:
+        read = self._read(level)
+        return (
+            (f.product_ids is None or level.product_id in f.product_ids)
+            and (f.location_ids is None or level.location_id in f.location_ids)
+            and (f.low_stock is None or read.low_stock == f.low_stock)
+            and (f.out_of_stock is None or (read.available == 0) == f.out_of_stock)
+        )
 
     def set_reorder_point(
         self, product_id: UUID, location_id: UUID, reorder_point: int, *, now: datetime
@@ -153,18 +209,9 @@ class FakeStockRepository(StockRepository):
         return StockChange(found, found)
 
     def _save(self, level: StockLevel, now: datetime) -> StockLevel:
-        saved = replace(level, version=level.version + 1, updated_at=now)
+        saved = replace(level, version=level.version + 1, updated_at=now, reserved=0)
         self.levels[level.product_id, level.location_id] = saved
-        return saved
-
-
-def _matches(level: StockLevel, f: StockLevelFilter) -> bool:
-    return (
-        (f.product_ids is None or level.product_id in f.product_ids)
-        and (f.location_ids is None or level.location_id in f.location_ids)
-        and (f.low_stock is None or level.low_stock == f.low_stock)
-        and (f.out_of_stock is None or (level.on_hand == 0) == f.out_of_stock)
-    )
+        return self._read(saved)
 
 
 class FakeLocationRepository(LocationRepository):
@@ -192,6 +239,13 @@ class FakeLocationRepository(LocationRepository):
 
     def hold(self, location_id: UUID) -> Location | None:
         return self.locations.get(location_id)
+
+    def hold_many(self, location_ids: Sequence[UUID], *, all_active: bool) -> list[Location]:
+        return [
+            found
+            for found in self.locations.values()
+            if found.id in location_ids or (all_active and found.active)
+        ]
 
     def deactivate(self, location_id: UUID) -> Location | None:
         found = self.locations.get(location_id)
@@ -228,13 +282,74 @@ class FakeMovementRepository(MovementRepository):
         return sum(1 for m in self.rows if (m.product_id, m.location_id) == level)
 
 
+class FakeReservationRepository(ReservationRepository):
+    def __init__(self, holds: dict[UUID, Reservation]) -> None:
+        self.holds = holds
+
+    def add(self, holds: Sequence[Reservation]) -> None:
+        self.holds.update((hold.id, hold) for hold in holds)
+
+    def counting(
+        self, reference: str, product_ids: Sequence[UUID], *, now: datetime
+    ) -> list[Reservation]:
+        return [
+            hold
+            for hold in self.holds.values()
+            if hold.reference == reference
+            and hold.product_id in product_ids
+            and hold.counts_at(now)
+        ]
+
+    def of_reference(
+        self, reference: str, statuses: Sequence[ReservationStatus] | None = None
+    ) -> list[Reservation]:
+        return [
+            hold
+            for hold in self.holds.values()
+            if hold.reference == reference and (statuses is None or hold.status in statuses)
+        ]
+
+    def get_many(self, reservation_ids: Sequence[UUID]) -> list[Reservation]:
+        return [self.holds[i] for i in reservation_ids if i in self.holds]
+
+    def finish(
+        self,
+        status: ReservationStatus,
+        *,
+        ids: Sequence[UUID] | None = None,
+        reference: str | None = None,
+        product_ids: Sequence[UUID] | None = None,
+        expiring_before: datetime | None = None,
+        unexpired_at: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[Reservation]:
+        picked = [
+            hold
+            for hold in sorted(self.holds.values(), key=lambda hold: hold.expires_at)
+            if hold.status is ReservationStatus.ACTIVE
+            and (ids is None or hold.id in ids)
+            and (reference is None or hold.reference == reference)
+            and (product_ids is None or hold.product_id in product_ids)
+            and (expiring_before is None or hold.expires_at <= expiring_before)
+            and (unexpired_at is None or hold.expires_at > unexpired_at)
+        ][:limit]
+        for hold in picked:
+            self.holds[hold.id] = replace(hold, status=status)
+        return sorted(
+            (self.holds[hold.id] for hold in picked),
+            key=lambda hold: (hold.product_id, hold.location_id, hold.id),
+        )
+
+
 class FakeIdempotencyStore(IdempotencyStore):
     def __init__(self, keys: dict[str, dict[str, Any]]) -> None:
         self.keys = keys
 
     def get(self, key: str) -> StoredResult | None:
         row = self.keys.get(key)
-        return StoredResult(row["fingerprint"], row["levels"]) if row else None
+        if row is None:
+            return None
+        return StoredResult(row["fingerprint"], row["levels"] or (), row.get("holds", ()))
 
     def claim(self, key: str, *, fingerprint: str, now: datetime) -> bool:
         if key in self.keys:
@@ -244,6 +359,9 @@ class FakeIdempotencyStore(IdempotencyStore):
 
     def complete(self, key: str, levels: Sequence[StockLevel]) -> None:
         self.keys[key]["levels"] = tuple(levels)
+
+    def complete_reservation(self, key: str, reservation_ids: Sequence[UUID]) -> None:
+        self.keys[key]["holds"] = tuple(reservation_ids)
 
     def purge(self, *, older_than: datetime) -> int:
         old = [k for k, row in self.keys.items() if row["created_at"] < older_than]
@@ -259,12 +377,12 @@ DEFAULT_LOCATION = Location(
 
 class FakeUnitOfWork(BaseFakeUnitOfWork, UnitOfWork):
     """The inventory's state: `committed["locations"]` (DEFAULT, as the migration makes it),
-    `["levels"]` (by product and location), `["movements"]`, `["keys"]` and the committed
-    events; `is_open` while a `with` block runs."""
+    `["levels"]` (by product and location), `["movements"]`, `["keys"]`, `["holds"]` (by id)
+    and the committed events; `is_open` while a `with` block runs."""
 
     def __init__(self) -> None:
         locations = {DEFAULT_LOCATION_ID: DEFAULT_LOCATION}
-        super().__init__(locations=locations, levels={}, movements=[], keys={})
+        super().__init__(locations=locations, levels={}, movements=[], keys={}, holds={})
         self.is_open = False
 
     def __enter__(self) -> FakeUnitOfWork:
@@ -278,8 +396,11 @@ class FakeUnitOfWork(BaseFakeUnitOfWork, UnitOfWork):
 
     def open_repositories(self, state: dict[str, Any]) -> None:
         self.locations = FakeLocationRepository(state["locations"])
-        self.stock = FakeStockRepository(state["levels"], state["locations"])
+        self.stock = FakeStockRepository(
+            state["levels"], state["locations"], state["holds"], lambda: self.clock
+        )
         self.movements = FakeMovementRepository(state["movements"])
+        self.reservations = FakeReservationRepository(state["holds"])
         self.idempotency = FakeIdempotencyStore(state["keys"])
 
     @property
@@ -287,5 +408,21 @@ class FakeUnitOfWork(BaseFakeUnitOfWork, UnitOfWork):
         return [m.delta for m in self.committed["movements"]]
 
     def level(self, product_id: UUID, location_id: UUID = DEFAULT_LOCATION_ID) -> StockLevel:
-        """The committed level of a product at a location."""
-        return self.committed["levels"][product_id, location_id]
+        """The committed level of a product at a location, with what is reserved there."""
+        level = self.committed["levels"][product_id, location_id]
+        holds = self.committed["holds"].values()
+        reserved = sum(
+            hold.quantity
+            for hold in holds
+            if (hold.product_id, hold.location_id) == (product_id, location_id)
+            and hold.counts_at(self.clock)
+        )
+        return replace(level, reserved=reserved)
+
+
+def ten_at_default(product_id: UUID, catalog: FakeCatalog) -> FakeUnitOfWork:
+    """A fresh unit of work whose DEFAULT location has received 10 of the product."""
+    uow = FakeUnitOfWork()
+    received = AdjustStock(product_id=product_id, delta=10, reason=StockChangeReason.RECEIVED)
+    adjust_stock(received, uow=uow, catalog=catalog)
+    return uow

@@ -13,17 +13,14 @@ from app.domain.errors import (
     ProductNotActive,
 )
 from app.domain.models import DEFAULT_LOCATION_ID, ProductStatus, StockChangeReason
-from app.domain.schemas import AdjustStock, CreateLocation, DeactivateLocation, TransferStock
-from tests.unit.fakes import FakeCatalog, FakeUnitOfWork
+from app.domain.schemas import CreateLocation, DeactivateLocation, TransferStock
+from tests.unit.fakes import FakeCatalog, FakeUnitOfWork, ten_at_default
 
 
 @pytest.fixture
 def uow(product: UUID, catalog: FakeCatalog) -> FakeUnitOfWork:
     """DEFAULT holds 10 of the product."""
-    uow = FakeUnitOfWork()
-    received = AdjustStock(product_id=product, delta=10, reason=StockChangeReason.RECEIVED)
-    use_cases.adjust_stock(received, uow=uow, catalog=catalog)
-    return uow
+    return ten_at_default(product, catalog)
 
 
 @pytest.fixture

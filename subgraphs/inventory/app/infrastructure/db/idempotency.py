@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from uuid import UUID
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -26,7 +27,12 @@ class SqlAlchemyIdempotencyStore(IdempotencyStore):
     def get(self, key: str) -> StoredResult | None:
         statement = select(idempotency_keys).where(idempotency_keys.c.key == key)
         row = self.session.execute(statement).first()
-        return StoredResult(row.fingerprint, levels_from_snapshot(row.result)) if row else None
+        if row is None:
+            return None
+        if isinstance(row.result, dict) and "reservationIds" in row.result:
+            ids = tuple(UUID(value) for value in row.result["reservationIds"])
+            return StoredResult(row.fingerprint, (), reservation_ids=ids)
+        return StoredResult(row.fingerprint, levels_from_snapshot(row.result))
 
     def claim(self, key: str, *, fingerprint: str, now: datetime) -> bool:
         values = {"key": key, "fingerprint": fingerprint, "result": None, "created_at": now}
@@ -37,6 +43,12 @@ class SqlAlchemyIdempotencyStore(IdempotencyStore):
             update(idempotency_keys)
             .where(idempotency_keys.c.key == key)
             .values(result=levels_snapshot(levels))
+        )
+
+    def complete_reservation(self, key: str, reservation_ids: Sequence[UUID]) -> None:
+        result = {"reservationIds": [str(value) for value in reservation_ids]}
+        self.session.execute(
+            update(idempotency_keys).where(idempotency_keys.c.key == key).values(result=result)
         )
 
     def purge(self, *, older_than: datetime) -> int:

@@ -52,6 +52,23 @@ class SqlAlchemyLocationRepository(LocationRepository):
         statement = select(func.count()).where(*self._listed(include_inactive))
         return self.session.execute(statement.select_from(locations)).scalar_one()
 
+    def hold_many(self, location_ids: Sequence[UUID], *, all_active: bool) -> list[Location]:
+        wanted = locations.c.id.in_(location_ids)
+        if all_active:
+            wanted = wanted | locations.c.active
+        if self.session.get_bind().dialect.name == "postgresql":
+            statement: Any = (
+                select(locations).where(wanted).order_by(locations.c.id).with_for_update(read=True)
+            )
+        else:  # as in `hold`: the write lock, now
+            statement = (
+                update(locations)
+                .where(wanted)
+                .values(active=locations.c.active)
+                .returning(*locations.c)
+            )
+        return self._all(statement)
+
     def hold(self, location_id: UUID) -> Location | None:
         if self.session.get_bind().dialect.name == "postgresql":
             statement: Any = (

@@ -22,9 +22,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 from subgraph_kit.sql.tables import BigIntegerPK, declarative_base
 
-from app.domain.models import StockChangeReason
+from app.domain.models import ReservationStatus, StockChangeReason
 
 REASONS = ", ".join(f"'{reason.value}'" for reason in StockChangeReason)
+STATUSES = ", ".join(f"'{status.value}'" for status in ReservationStatus)
 
 
 # Maps the outbox table too (the same in every subgraph).
@@ -116,3 +117,41 @@ class IdempotencyKeyRow(Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class ReservationRow(Base):
+    __tablename__ = "reservations"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(255))
+    product_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    location_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    quantity: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint(f"status IN ({STATUSES})", name="status_known"),
+        ForeignKeyConstraint(
+            ["product_id", "location_id"],
+            ["stock_levels.product_id", "stock_levels.location_id"],
+        ),
+        # What every level read sums (`reserved`), and what the sweeper scans: ACTIVE holds.
+        Index(
+            "ix_reservations_active_level",
+            "product_id",
+            "location_id",
+            "expires_at",
+            postgresql_where=text("status = 'ACTIVE'"),
+            sqlite_where=text("status = 'ACTIVE'"),
+        ),
+        Index(
+            "ix_reservations_active_expiry",
+            "expires_at",
+            postgresql_where=text("status = 'ACTIVE'"),
+            sqlite_where=text("status = 'ACTIVE'"),
+        ),
+        Index("ix_reservations_reference", "reference"),
+    )

@@ -16,6 +16,7 @@ from sqlalchemy import (
     delete,
     exists,
     func,
+    literal_column,
     select,
     tuple_,
     update,
@@ -33,13 +34,14 @@ from app.domain.models import (
 from app.domain.repositories import (
     StockRepository,
 )
-from app.infrastructure.db.models import LocationRow, StockLevelRow
+from app.infrastructure.db.models import LocationRow, ReservationRow, StockLevelRow
 from app.infrastructure.db.rows import (
     to_level,
 )
 
 levels = StockLevelRow.__table__
 locations = LocationRow.__table__
+holds = ReservationRow.__table__
 
 # A level's columns as a write found (and locked) them, each a scalar subquery of the CTE.
 Found = dict[str, ScalarSelect[Any]]
@@ -57,18 +59,51 @@ def insert_ignoring_conflicts(session: Session, table: Any, values: dict[str, An
     return session.execute(statement).rowcount == 1
 
 
-def filter_conditions(filter: StockLevelFilter) -> list[ColumnElement[bool]]:
-    """Turn a filter into conditions on the levels table."""
+def reserved_at(now: datetime, *, returning: bool = False) -> ScalarSelect[int]:
+    """What is reserved at each level as of `now`: the sum of its ACTIVE holds that have not
+    expired, computed from the holds themselves (no stored counter, so a hold stops counting
+    the moment it expires, whether or not the sweeper has marked it).
+
+    `returning`: for an UPDATE's RETURNING, where SQLAlchemy writes the level's columns
+    unqualified, and inside the subquery `product_id` would then name the hold's own.
+    """
+    level = (
+        (literal_column("stock_levels.product_id"), literal_column("stock_levels.location_id"))
+        if returning
+        else (levels.c.product_id, levels.c.location_id)
+    )
+    return (
+        select(func.coalesce(func.sum(holds.c.quantity), 0))
+        .where(
+            holds.c.product_id == level[0],
+            holds.c.location_id == level[1],
+            holds.c.status == "ACTIVE",
+            holds.c.expires_at > now,
+        )
+        .correlate(levels)
+        .scalar_subquery()
+    )
+
+
+def with_reserved(now: datetime, *, returning: bool = False) -> list[Any]:
+    """A level's columns and what is reserved there, to select or return."""
+    return [*levels.c, reserved_at(now, returning=returning).label("reserved")]
+
+
+def filter_conditions(filter: StockLevelFilter, *, now: datetime) -> list[ColumnElement[bool]]:
+    """Turn a filter into conditions on the levels table (low and out of stock judged on
+    what is available, as the levels' fields are)."""
     conditions: list[ColumnElement[bool]] = []
     if filter.product_ids is not None:
         conditions.append(levels.c.product_id.in_(filter.product_ids))
     if filter.location_ids is not None:
         conditions.append(levels.c.location_id.in_(filter.location_ids))
+    available = levels.c.on_hand - reserved_at(now)
     if filter.low_stock is not None:
-        low = levels.c.on_hand <= levels.c.reorder_point
+        low = available <= levels.c.reorder_point
         conditions.append(low if filter.low_stock else ~low)
     if filter.out_of_stock is not None:
-        out = levels.c.on_hand == 0
+        out = available <= 0
         conditions.append(out if filter.out_of_stock else ~out)
     return conditions
 
@@ -85,21 +120,22 @@ class SqlAlchemyStockRepository(StockRepository):
     to change nothing deletes the row it inserted (`_leave_as_found`): nobody else can have
     seen it, and a concurrent writer waiting on its key inserts its own once this commits."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, clock: Callable[[], datetime]) -> None:
         self.session = session
+        self.clock = clock
 
     def get(self, product_id: UUID, location_id: UUID) -> StockLevel | None:
-        return self._one(select(levels).where(*at(product_id, location_id)))
+        return self._one(select(*self._columns()).where(*at(product_id, location_id)))
 
     def get_many(self, product_ids: Sequence[UUID], location_id: UUID) -> list[StockLevel]:
-        statement = select(levels).where(
+        statement = select(*self._columns()).where(
             levels.c.product_id.in_(product_ids), levels.c.location_id == location_id
         )
         return [to_level(row) for row in self.session.execute(statement)]
 
     def of_products(self, product_ids: Sequence[UUID]) -> list[tuple[StockLevel, bool]]:
         statement = (
-            select(levels, locations.c.active.label("location_active"))
+            select(*self._columns(), locations.c.active.label("location_active"))
             .join(locations, locations.c.id == levels.c.location_id)
             .where(levels.c.product_id.in_(product_ids))
         )
@@ -108,7 +144,7 @@ class SqlAlchemyStockRepository(StockRepository):
     def list(
         self, *, filter: StockLevelFilter, limit: int, after: LevelKey | None
     ) -> list[StockLevel]:
-        statement = select(levels).where(*filter_conditions(filter))
+        statement = select(*self._columns()).where(*filter_conditions(filter, now=self.clock()))
         if after is not None:
             statement = statement.where(tuple_(levels.c.product_id, levels.c.location_id) > after)
         order = (levels.c.product_id, levels.c.location_id)
@@ -116,16 +152,35 @@ class SqlAlchemyStockRepository(StockRepository):
         return [to_level(row) for row in rows]
 
     def count(self, *, filter: StockLevelFilter) -> int:
-        statement = select(func.count()).select_from(levels).where(*filter_conditions(filter))
+        conditions = filter_conditions(filter, now=self.clock())
+        statement = select(func.count()).select_from(levels).where(*conditions)
         return self.session.execute(statement).scalar_one()
 
     def holds_stock(self, location_id: UUID) -> bool:
         stocked = levels.c.location_id == location_id, levels.c.on_hand > 0
-        return self.session.execute(select(exists().where(*stocked))).scalar_one()
+        held = (
+            holds.c.location_id == location_id,
+            holds.c.status == "ACTIVE",
+            holds.c.expires_at > self.clock(),
+        )
+        statement = select(exists().where(*stocked) | exists().where(*held))
+        return self.session.execute(statement).scalar_one()
+
+    def lock_products(self, product_ids: Sequence[UUID]) -> None:
+        if not product_ids or self.session.get_bind().dialect.name != "postgresql":
+            return  # SQLite: the write lock every writer takes first serialises them already
+        statement = (
+            select(levels.c.product_id)
+            .where(levels.c.product_id.in_(product_ids))
+            .order_by(levels.c.product_id, levels.c.location_id)
+            .with_for_update()
+        )
+        self.session.execute(statement).all()
 
     def lock(self, product_id: UUID, location_id: UUID, *, now: datetime) -> StockChange:
         started = self._start_tracking(product_id, location_id, now=now)
-        level = self._one(select(levels).where(*at(product_id, location_id)).with_for_update())
+        locked = select(*with_reserved(now)).where(*at(product_id, location_id)).with_for_update()
+        level = self._one(locked)
         assert level is not None  # tracked by now
         return StockChange(
             before=StockLevel.untracked(product_id, location_id) if started else level,
@@ -136,14 +191,28 @@ class SqlAlchemyStockRepository(StockRepository):
         return self._leave_as_found(locked.before)
 
     def add_to_on_hand(
-        self, product_id: UUID, location_id: UUID, delta: int, *, now: datetime
+        self,
+        product_id: UUID,
+        location_id: UUID,
+        delta: int,
+        *,
+        now: datetime,
+        keep_reserved: bool = True,
     ) -> StockChange | None:
         # One guarded statement (see `_change`), with CHECK (on_hand >= 0) behind it.
+        guard_reserved = keep_reserved and delta < 0
+
         def allowed(found: Found) -> list[ColumnElement[bool]]:
             result = cast(found["on_hand"], BigInteger) + delta
-            return [result >= 0, result <= MAX_ON_HAND]
+            floor = found["reserved"] if guard_reserved else 0
+            return [result >= floor, result <= MAX_ON_HAND]
 
         started = self._start_tracking(product_id, location_id, now=now)
+        if guard_reserved:
+            # The guard reads the holds, which a reservation adds under the level's lock
+            # without changing the level's row: on Postgres this statement's snapshot must
+            # be taken after that lock is ours, so the lock is a statement of its own.
+            self._lock_level(product_id, location_id)
         return self._change(
             (product_id, location_id),
             started,
@@ -160,7 +229,7 @@ class SqlAlchemyStockRepository(StockRepository):
             update(levels)
             .where(*at(level.product_id, level.location_id), levels.c.version == level.version)
             .values(on_hand=on_hand, version=levels.c.version + 1, updated_at=now)
-            .returning(*levels.c)
+            .returning(*with_reserved(now, returning=True))
         )
         after = self._one(statement)
         return None if after is None else StockChange(locked.before, after)
@@ -225,7 +294,7 @@ class SqlAlchemyStockRepository(StockRepository):
         # but its RETURNING sees only the new row: the old one is the CTE, materialized when
         # the WHERE clause first reads it, before the row changes.
         found_cte = (
-            select(levels)
+            select(*with_reserved(now))
             .where(*at(*key))
             .with_for_update()
             .cte("found")
@@ -242,13 +311,24 @@ class SqlAlchemyStockRepository(StockRepository):
                 *guard(found),
             )
             .values(version=found["version"] + 1, updated_at=now, **changes(found))
-            .returning(*(value.label(f"before_{name}") for name, value in found.items()), *levels.c)
+            .returning(
+                *(value.label(f"before_{name}") for name, value in found.items()),
+                *with_reserved(now, returning=True),
+            )
         )
         row = self.session.execute(statement).first()
         if row is None:
             return None
         before = StockLevel.untracked(*key) if started else to_level(row, prefix="before_")
         return StockChange(before, to_level(row))
+
+    def _columns(self) -> list[Any]:
+        return with_reserved(self.clock())
+
+    def _lock_level(self, product_id: UUID, location_id: UUID) -> None:
+        if self.session.get_bind().dialect.name == "postgresql":
+            locking = select(levels.c.version).where(*at(product_id, location_id))
+            self.session.execute(locking.with_for_update()).all()
 
     def _one(self, statement: Any) -> StockLevel | None:
         row = self.session.execute(statement).first()

@@ -13,6 +13,8 @@ from subgraph_kit.sql.engine import utc
 from app.domain.models import (
     DEFAULT_LOCATION_ID,
     Location,
+    Reservation,
+    ReservationStatus,
     StockChangeReason,
     StockLevel,
     StockMovement,
@@ -29,6 +31,21 @@ def to_level(row: Row[Any], prefix: str = "") -> StockLevel:
         version=columns[f"{prefix}version"],
         updated_at=utc(columns[f"{prefix}updated_at"]),
         location_id=columns[f"{prefix}location_id"],
+        reserved=columns.get(f"{prefix}reserved", 0),
+    )
+
+
+def to_reservation(row: Row[Any]) -> Reservation:
+    """Read a hold from `row`."""
+    return Reservation(
+        id=row.id,
+        reference=row.reference,
+        product_id=row.product_id,
+        location_id=row.location_id,
+        quantity=row.quantity,
+        status=ReservationStatus(row.status),
+        expires_at=utc(row.expires_at),
+        created_at=utc(row.created_at),
     )
 
 
@@ -70,6 +87,7 @@ def level_snapshot(level: StockLevel) -> dict[str, Any]:
         "productId": str(level.product_id),
         "locationId": str(level.location_id),
         "onHand": level.on_hand,
+        "reserved": level.reserved,
         "reorderPoint": level.reorder_point,
         "version": level.version,
         "updatedAt": level.updated_at.isoformat() if level.updated_at else None,
@@ -83,6 +101,7 @@ def level_from_snapshot(snapshot: dict[str, Any]) -> StockLevel:
     return StockLevel(
         product_id=UUID(snapshot["productId"]),
         on_hand=snapshot["onHand"],
+        reserved=snapshot.get("reserved", 0),  # results stored before reservations had none
         reorder_point=snapshot["reorderPoint"],
         version=snapshot["version"],
         updated_at=datetime.fromisoformat(updated_at) if updated_at else None,

@@ -11,16 +11,18 @@ from app.infrastructure.db.locations import SqlAlchemyLocationRepository
 from app.infrastructure.db.models import Base
 from app.infrastructure.db.movements import SqlAlchemyMovementRepository
 from app.infrastructure.db.repositories import SqlAlchemyStockRepository
+from app.infrastructure.db.reservations import SqlAlchemyReservationRepository
 
 
 class SqlAlchemyUnitOfWork(SessionUnitOfWork, UnitOfWork):
-    """One Session per unit of work: locations, levels, movements, keys and the outbox share
-    it."""
+    """One Session per unit of work: locations, levels, movements, holds, keys and the outbox
+    share it."""
 
     metadata = Base.metadata
 
     def open_repositories(self, session: Session) -> None:
         self.locations = SqlAlchemyLocationRepository(session)
-        self.stock = SqlAlchemyStockRepository(session)
+        self.stock = SqlAlchemyStockRepository(session, clock=self.now)
         self.movements = SqlAlchemyMovementRepository(session)
+        self.reservations = SqlAlchemyReservationRepository(session)
         self.idempotency = SqlAlchemyIdempotencyStore(session)

@@ -51,9 +51,10 @@ class StockMovement:
 class StockLevel:
     product_id: strawberry.ID
     on_hand: int
-    available: int = strawberry.field(
-        description="What can be sold: equal to onHand until reservations exist."
+    reserved: int = strawberry.field(
+        description="The sum of the ACTIVE, unexpired reservations here."
     )
+    available: int = strawberry.field(description="max(onHand - reserved, 0).")
     reorder_point: int
     low_stock: bool = strawberry.field(
         description="available <= reorderPoint, for a tracked level."
@@ -72,6 +73,7 @@ class StockLevel:
         return cls(
             product_id=strawberry.ID(str(level.product_id)),
             on_hand=level.on_hand,
+            reserved=level.reserved,
             available=level.available,
             reorder_point=level.reorder_point,
             low_stock=level.low_stock,
@@ -116,8 +118,9 @@ class StockLevel:
 @strawberry.type(description="A product's stock over its active locations.")
 class ProductInventory:
     on_hand: int
+    reserved: int
     available: int = strawberry.field(
-        description="What can be sold anywhere: equal to onHand until reservations exist."
+        description="What can be sold anywhere: the sum of the levels' available."
     )
     low_stock: bool = strawberry.field(
         description="available <= the sum of the levels' reorder points; false when the "
@@ -134,6 +137,7 @@ class ProductInventory:
     def from_domain(cls, stock: models.ProductStock) -> ProductInventory:
         return cls(
             on_hand=stock.on_hand,
+            reserved=stock.reserved,
             available=stock.available,
             low_stock=stock.low_stock,
             stock=stock,

@@ -15,6 +15,7 @@ from app.domain.errors import (
     ProductNotActive,
     ProductNotFound,
     ProductsUnavailable,
+    ReservationExpired,
     VersionConflict,
 )
 
@@ -31,6 +32,7 @@ UserErrorCode = user_error_codes(
     LocationInactive,
     DuplicateLocationCode,
     LocationNotEmpty,
+    ReservationExpired,
 )
 UserError = user_error_type(UserErrorCode)
 to_user_errors = UserErrors(UserError, UserErrorCode)
