@@ -82,6 +82,11 @@ def test_every_stock_event_has_a_routing_key_subject_first():
         "StockTransferred": "stock.transferred",
         "LocationCreated": "location.created",
         "LocationDeactivated": "location.deactivated",
+        "StockShortfall": "stock.shortfall",
+        "ReservationCreated": "reservation.created",
+        "ReservationCommitted": "reservation.committed",
+        "ReservationReleased": "reservation.released",
+        "ReservationExpired": "reservation.expired",
     }
 
 
