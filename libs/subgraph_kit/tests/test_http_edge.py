@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import time
@@ -166,3 +167,13 @@ async def test_readiness_answers_503_within_two_seconds_when_the_database_never_
     proxy.close()
     assert response.status_code == 503
     assert 1.9 < elapsed < 2.5
+
+
+async def test_start_up_freezes_what_it_made_out_of_full_collections(make_app):
+    gc.unfreeze()
+    app = make_app()
+    assert gc.get_freeze_count() == 0
+
+    async with app.router.lifespan_context(app):
+        # Unfrozen, each full collection walked these objects with the event loop stopped.
+        assert gc.get_freeze_count() > 10_000

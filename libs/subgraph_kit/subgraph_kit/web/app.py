@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -27,6 +28,17 @@ from subgraph_kit.web.log_format import configure_logging
 from subgraph_kit.web.request_id import RequestId
 from subgraph_kit.web.runtime import Runtime
 from subgraph_kit.web.tasks import drain, relay_forever
+
+
+def freeze_start_up_objects() -> None:
+    """Keep what start-up made (modules, schema, app) out of the collector's full passes.
+
+    Those ~140,000 objects live as long as the process, yet each full collection walked them
+    all: 120 ms with the event loop stopped, which is what a `/health` probe waited for when a
+    burst of requests set one off. Frozen, a full pass walks only what requests made.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def create_subgraph_app(
@@ -56,6 +68,7 @@ def create_subgraph_app(
             if lifespan is not None:
                 await stack.enter_async_context(lifespan())
             task = asyncio.create_task(relay_forever(relay))
+            freeze_start_up_objects()
             yield
             # Uvicorn has stopped accepting and let in-flight requests finish (up to its
             # --timeout-graceful-shutdown); deliver what they committed before going.
