@@ -70,9 +70,10 @@ CONCURRENCY ?= 16
 bench: install ## Throughput, latency and SQL cost beside a plain-SQL floor (see bench/)
 	$(PY) -m bench --duration $(DURATION) --concurrency $(CONCURRENCY) $(BENCH_ARGS)
 
-schema: install ## Refresh each subgraph's schema.graphql snapshot from the code
+schema: install ## Refresh each subgraph's schema.graphql and asyncapi.json snapshots from the code
 	@for service in $(SERVICES); do \
 		(cd subgraphs/$$service && $(PY) -c 'from app.infrastructure.api.graphql.schema import schema; print(schema.as_str())' > schema.graphql) || exit 1; \
+		(cd subgraphs/$$service && $(PY) -c 'from app.infrastructure.asyncapi import document; print(document(), end="")' > asyncapi.json) || exit 1; \
 	done
 
 # The last release (schemas/released/<newest>) is the baseline; `make schema-check BASE_REF=main`

@@ -1,13 +1,14 @@
 """In-memory fakes with real commit and rollback: a unit of work that works on a copy.
 
 A service's fake subclasses `FakeUnitOfWork`, names its state (`FakeUnitOfWork(levels={})`)
-and opens its fake repositories over the working copy in `open_repositories`.
+and opens its fake repositories over the working copy in `open_repositories`; it may name a
+`check_event` that every staged event must pass (the service's message contract).
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Self
@@ -25,10 +26,16 @@ class OutboxRow:
 
 
 class FakeOutbox(Outbox):
-    def __init__(self, rows: list[OutboxRow]) -> None:
+    def __init__(
+        self, rows: list[OutboxRow], check: Callable[[DomainEvent], None] | None = None
+    ) -> None:
         self.rows = rows
+        self.check = check
 
     def add(self, events: Sequence[DomainEvent]) -> None:
+        if self.check is not None:
+            for event in events:
+                self.check(event)
         self.rows.extend(OutboxRow(len(self.rows) + 1, event) for event in events)
 
     def pending(self, *, limit: int) -> list[PendingEvent]:
@@ -54,6 +61,9 @@ class FakeOutbox(Outbox):
 class FakeUnitOfWork(UnitOfWork):
     """Works on a deep copy of `committed`; `commit` makes the copy the committed state."""
 
+    # Raises for an event the service's contract does not allow; None checks nothing.
+    check_event: Callable[[DomainEvent], None] | None = None
+
     def __init__(self, **state: Any) -> None:
         self.committed: dict[str, Any] = {"events": [], **state}
         self.commits = 0
@@ -61,7 +71,7 @@ class FakeUnitOfWork(UnitOfWork):
 
     def __enter__(self) -> Self:
         self.working = copy.deepcopy(self.committed)
-        self.outbox = FakeOutbox(self.working["events"])
+        self.outbox = FakeOutbox(self.working["events"], type(self).check_event)
         self.open_repositories(self.working)
         return self
 

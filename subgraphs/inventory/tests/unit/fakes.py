@@ -3,12 +3,14 @@ and rollback (the unit of work works on a copy of the committed state)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from subgraph_kit.messaging.asyncapi import check_message
 from subgraph_kit_testing.fakes import FakeUnitOfWork as BaseFakeUnitOfWork
 
 from app.application.use_cases import adjust_stock
@@ -40,6 +42,7 @@ from app.domain.repositories import (
     UnitOfWork,
 )
 from app.domain.schemas import AdjustStock
+from app.infrastructure.asyncapi import MESSAGES
 from app.infrastructure.products_client import CatalogClient
 
 
@@ -379,6 +382,8 @@ class FakeUnitOfWork(BaseFakeUnitOfWork, UnitOfWork):
     """The inventory's state: `committed["locations"]` (DEFAULT, as the migration makes it),
     `["levels"]` (by product and location), `["movements"]`, `["keys"]`, `["holds"]` (by id)
     and the committed events; `is_open` while a `with` block runs."""
+
+    check_event = staticmethod(functools.partial(check_message, MESSAGES))
 
     def __init__(self) -> None:
         locations = {DEFAULT_LOCATION_ID: DEFAULT_LOCATION}

@@ -2,8 +2,11 @@
 and what the REST surface offers (the ASGI app in process; its database URL points nowhere)."""
 
 import pytest
+from subgraph_kit.messaging.messages import routing_key
+from subgraph_kit_testing.contract import assert_serves_asyncapi
 from subgraph_kit_testing.http import UNREACHABLE_DATABASE_URL, in_process
 
+from app.application.event_publisher import PUBLISHED_EVENTS, RENAMED
 from app.main import create_app
 from app.settings import Settings
 from tests.unit.fakes import FakeCatalog
@@ -24,9 +27,9 @@ async def test_readiness_fails_on_its_own_database_and_still_reports_products(ht
     assert response.json() == {"status": "unavailable", "database": "down", "products": "up"}
 
 
-async def test_the_http_surface_is_graphql_and_the_health_routes(http):
+async def test_the_http_surface_is_graphql_the_health_routes_and_asyncapi(http):
     paths = (await http.get("/openapi.json")).json()["paths"]
-    assert sorted(paths) == ["/graphql", "/health", "/health/ready"]
+    assert sorted(paths) == ["/asyncapi.json", "/graphql", "/health", "/health/ready"]
 
 
 async def test_graphiql_opens_on_an_example_stock_query(http):
@@ -44,3 +47,8 @@ async def test_a_graphql_post_without_the_key_is_refused_before_any_query_runs(h
 def test_production_refuses_default_keys(api_key, products_api_key):
     with pytest.raises(ValueError, match="API_KEY"):
         Settings(environment="production", api_key=api_key, products_api_key=products_api_key)
+
+
+async def test_asyncapi_json_is_the_committed_document_with_a_channel_per_event(http, service_root):
+    keys = [routing_key(event.name, RENAMED) for event in PUBLISHED_EVENTS]
+    await assert_serves_asyncapi(http, service_root, keys)

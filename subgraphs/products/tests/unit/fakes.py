@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
+from subgraph_kit.messaging.asyncapi import check_message
 from subgraph_kit_testing.fakes import FakeUnitOfWork as BaseFakeUnitOfWork
 
 from app.domain.errors import DuplicateSku
 from app.domain.models import Product, ProductFilter, ProductSort, SortKey, sort_key
 from app.domain.repositories import ProductRepository, UnitOfWork
+from app.infrastructure.asyncapi import MESSAGES
 
 
 class FakeProductRepository(ProductRepository):
@@ -75,6 +78,8 @@ def _matches(product: Product, f: ProductFilter) -> bool:
 
 class FakeUnitOfWork(BaseFakeUnitOfWork, UnitOfWork):
     """The catalog's state: `committed["products"]` (by id) and the committed events."""
+
+    check_event = staticmethod(functools.partial(check_message, MESSAGES))
 
     def __init__(self) -> None:
         super().__init__(products={})

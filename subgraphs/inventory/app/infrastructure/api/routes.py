@@ -1,11 +1,14 @@
-"""The REST routes of the inventory: liveness, and readiness that reports products."""
+"""The REST routes of the inventory: liveness, readiness that reports products, and the
+AsyncAPI document of its events."""
 
 from __future__ import annotations
 
 import anyio
 from fastapi import APIRouter
+from subgraph_kit.web.asyncapi import asyncapi_router
 from subgraph_kit.web.health import health_router
 
+from app.infrastructure import asyncapi
 from app.infrastructure.products_client import CatalogClient
 
 PRODUCTS_PING_SECONDS = 1
@@ -22,4 +25,5 @@ def rest_routes(catalog: CatalogClient) -> APIRouter:
 
     router = APIRouter()
     router.include_router(health_router(products_reachability))
+    router.include_router(asyncapi_router(asyncapi.document))
     return router
