@@ -189,8 +189,12 @@ class CountingProxy:
         with self.lock:
             self.requests.append(Recorded(method, path, lowered, body))
 
+    def pick(self) -> str:
+        """The URL this request goes to (a balancer picks one of several)."""
+        return self.target
+
     def send(self, method: str, path: str, headers: Any, raw: bytes) -> tuple[int, Any, bytes]:
-        target = httpx.URL(self.target)
+        target = httpx.URL(self.pick())
         connection = http.client.HTTPConnection(target.host, target.port, timeout=30)
         try:
             forwarded = {k: v for k, v in headers.items() if k.lower() not in self.HOP_BY_HOP}

@@ -109,7 +109,11 @@ def test_compose_config_has_the_five_services_wired_by_health(tmp_path: Path) ->
     for name, port in SUBGRAPHS.items():
         assert services[name]["build"]["context"] == str(ROOT)
         assert services[name]["build"]["dockerfile"] == f"subgraphs/{name}/Dockerfile"
-        assert [p["published"] for p in services[name]["ports"]] == [str(port)]
+    assert [p["published"] for p in services["products"]["ports"]] == ["8000"]
+    # Inventory publishes a range of host ports, one per replica (`--scale inventory=2`).
+    assert [p["published"] for p in services["inventory"]["ports"]] == ["8001-8009"]
+    assert [p["target"] for p in services["inventory"]["ports"]] == [8001]
+    assert [name for name, service in services.items() if "container_name" in service] == []
     assert [p["published"] for p in services["router"]["ports"]] == ["4000", "8088"]
 
 
