@@ -106,7 +106,7 @@ def test_compose_config_has_the_five_services_wired_by_health(tmp_path: Path) ->
     assert services["products"]["depends_on"] == {"postgres": HEALTHY}
     assert services["inventory"]["depends_on"] == {"postgres": HEALTHY, "products": HEALTHY}
     assert services["router"]["depends_on"] == {"products": HEALTHY, "inventory": HEALTHY}
-    for name, port in SUBGRAPHS.items():
+    for name in SUBGRAPHS:
         assert services[name]["build"]["context"] == str(ROOT)
         assert services[name]["build"]["dockerfile"] == f"subgraphs/{name}/Dockerfile"
     assert [p["published"] for p in services["products"]["ports"]] == ["8000"]
