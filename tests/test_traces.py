@@ -1,23 +1,109 @@
 """Traces from real processes: one adjustStock sent to inventory with a W3C `traceparent`
-becomes one trace across inventory and products, as an OTLP/HTTP collector receives it.
+becomes one trace across inventory and products, as an OTLP/HTTP collector receives it, and
+the relays' publishes of the events a change staged join the trace of that change.
 
 Both subgraphs run as `make up` runs them, with OTEL_EXPORTER_OTLP_ENDPOINT pointing at the
-receiver of otlp_receiver.py (protobuf decoded with opentelemetry-proto).
+receiver of otlp_receiver.py (protobuf decoded with opentelemetry-proto), and BROKER_URL at
+the RabbitMQ server of the tests when one is reachable (exchanges of this module's own
+prefix); without one the publish tests skip (and fail with REQUIRE_BROKER=1).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
+import aio_pika
 import httpx
 import pytest
+import sqlalchemy as sa
+from aio_pika.abc import AbstractIncomingMessage
 from otlp_receiver import OtlpReceiver, ReceivedSpan
 from stack import GraphQLClient, Stack, running_stack
+from subgraph_kit.messaging.messages import routing_key
+from subgraph_kit_testing.broker import BROKER_UNREACHABLE, broker_server_url, unique_prefix
 from test_end_to_end import ADJUST, CREATE
+
+UPDATE = """
+mutation Rename($id: ID!, $input: UpdateProductInput!) {
+  updateProduct(id: $id, input: $input) {
+    product { id name }
+    userErrors { field message code }
+  }
+}"""
+EXCHANGES = {"products": "catalog.events", "inventory": "inventory.events"}
+
+
+class QueueTap:
+    """A queue of this module's own, bound to every key of the services' exchanges (declared
+    as the relays declare them), from which `received` fetches what has arrived."""
+
+    def __init__(self, url: str, exchanges: list[str]) -> None:
+        self.url, self.exchanges = url, exchanges
+        self.queue = f"{unique_prefix()}traces"
+        self.messages: list[AbstractIncomingMessage] = []
+
+    async def _on_channel(self, work: Callable[[aio_pika.abc.AbstractChannel], object]) -> None:
+        connection = await aio_pika.connect(self.url, timeout=5)
+        try:
+            await work(await connection.channel())  # type: ignore[misc]
+        finally:
+            await connection.close()
+
+    def __enter__(self) -> QueueTap:
+        async def bind(channel: aio_pika.abc.AbstractChannel) -> None:
+            queue = await channel.declare_queue(self.queue, auto_delete=False)
+            for name in self.exchanges:
+                exchange = await channel.declare_exchange(
+                    name, aio_pika.ExchangeType.TOPIC, durable=True
+                )
+                await queue.bind(exchange, routing_key="#")
+
+        asyncio.run(self._on_channel(bind))
+        return self
+
+    def received(self) -> list[AbstractIncomingMessage]:
+        """Every message taken from the queue so far."""
+
+        async def fetch(channel: aio_pika.abc.AbstractChannel) -> None:
+            queue = await channel.get_queue(self.queue)
+            while (message := await queue.get(no_ack=True, fail=False)) is not None:
+                self.messages.append(message)
+
+        asyncio.run(self._on_channel(fetch))
+        return self.messages
+
+    def __exit__(self, *_: object) -> None:
+        async def delete(channel: aio_pika.abc.AbstractChannel) -> None:
+            await channel.queue_delete(self.queue)
+            for name in self.exchanges:
+                await channel.exchange_delete(name)
+
+        asyncio.run(self._on_channel(delete))
+
+
+@pytest.fixture(scope="module")
+def broker_url() -> str | None:
+    """The tests' RabbitMQ server, or None (pytest.fail with REQUIRE_BROKER=1)."""
+    return broker_server_url()
+
+
+@pytest.fixture(scope="module")
+def exchange_prefix() -> str:
+    return unique_prefix()
+
+
+@pytest.fixture(scope="module")
+def tap(broker_url: str | None, exchange_prefix: str) -> Iterator[QueueTap | None]:
+    if broker_url is None:
+        yield None
+        return
+    with QueueTap(broker_url, [exchange_prefix + name for name in EXCHANGES.values()]) as tap:
+        yield tap
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +114,12 @@ def receiver() -> Iterator[OtlpReceiver]:
 
 @pytest.fixture(scope="module")
 def stack(
-    tmp_path_factory: pytest.TempPathFactory, api_key: str, receiver: OtlpReceiver
+    tmp_path_factory: pytest.TempPathFactory,
+    api_key: str,
+    receiver: OtlpReceiver,
+    broker_url: str | None,
+    exchange_prefix: str,
+    tap: QueueTap | None,
 ) -> Iterator[Stack]:
     # Spans are exported in batches; a short delay keeps the test from waiting 5 s for them.
     # Production writes JSON log lines, whose trace ids the last test reads.
@@ -37,6 +128,8 @@ def stack(
         "OTEL_BSP_SCHEDULE_DELAY": "100",
         "ENVIRONMENT": "production",
     }
+    if broker_url is not None:
+        env |= {"BROKER_URL": broker_url, "BROKER_EXCHANGE_PREFIX": exchange_prefix}
     with running_stack(tmp_path_factory.mktemp("traces"), api_key, env=env) as stack:
         yield stack
 
@@ -182,3 +275,108 @@ def test_a_caller_that_does_not_sample_its_trace_gets_no_spans_recorded(
     receiver.wait_for(sampled, complete)  # exported after the unsampled one would have been
 
     assert receiver.trace(unsampled) == []
+
+
+def stored_events(stack: Stack, service: str) -> dict[str, tuple[str, str | None]]:
+    """Each event of `service`'s outbox: its id, and its name and stored traceparent."""
+    engine = sa.create_engine(stack.database_url(service))
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sa.text("SELECT event_id, name, traceparent FROM outbox_events")
+            )
+            return {
+                str(uuid.UUID(str(event_id))): (name, parent) for event_id, name, parent in rows
+            }
+    finally:
+        engine.dispose()
+
+
+def publishes_of(service: str, exchange: str) -> Callable[[list[ReceivedSpan]], bool]:
+    """Whether a trace holds a publish span of `service`'s relay to `exchange`."""
+    return lambda spans: any((s.service, s.name) == (service, f"publish {exchange}") for s in spans)
+
+
+def assert_publishes_join_the_change(
+    stack: Stack,
+    tap: QueueTap,
+    spans: list[ReceivedSpan],
+    *,
+    service: str,
+    exchange: str,
+    operation: str,
+) -> None:
+    """Each publish span of the trace is a PRODUCER child of the change's operation, names an
+    event whose outbox row stored that operation's context, and the message that reached the
+    broker carries the publish span's own context."""
+    (change,) = [s for s in spans if (s.service, s.name) == (service, operation)]
+    published = [s for s in spans if (s.service, s.name) == (service, f"publish {exchange}")]
+    stored = stored_events(stack, service)
+    assert published, sorted((s.service, s.name) for s in spans)
+    messages = {m.message_id: m for m in tap.received()}
+    for span in published:
+        assert span.kind == "PRODUCER"
+        assert span.parent_span_id == change.span_id
+        message_id = span.attributes["messaging.message.id"]
+        name, traceparent = stored[message_id]
+        assert traceparent == f"00-{change.trace_id}-{change.span_id}-01"
+        assert span.attributes["messaging.system"] == "rabbitmq"
+        assert span.attributes["messaging.destination.name"] == exchange
+        key = span.attributes["messaging.rabbitmq.destination.routing_key"]
+        assert key == routing_key(name, {"LowStock": "stock.low"})
+        headers = messages[message_id].headers
+        assert headers["traceparent"] == f"00-{span.trace_id}-{span.span_id}-01"
+
+
+@pytest.fixture
+def messages(tap: QueueTap | None) -> QueueTap:
+    """The module's tap on the exchanges; the test skips when no broker is reachable."""
+    if tap is None:
+        pytest.skip(BROKER_UNREACHABLE)
+    return tap
+
+
+def test_inventorys_relay_publishes_an_adjustments_events_in_the_trace_of_the_change(
+    stack: Stack, api_key: str, receiver: OtlpReceiver, messages: QueueTap, exchange_prefix: str
+) -> None:
+    product_id, trace_id = new_product(stack, api_key), secrets.token_hex(16)
+    exchange = exchange_prefix + EXCHANGES["inventory"]
+
+    answer = adjust_with_traceparent(
+        stack, api_key, product_id, f"00-{trace_id}-{secrets.token_hex(8)}-01"
+    )
+    spans = receiver.wait_for(trace_id, publishes_of("inventory", exchange))
+
+    assert answer["data"]["adjustStock"]["userErrors"] == [], answer
+    assert_publishes_join_the_change(
+        stack, messages, spans, service="inventory", exchange=exchange, operation="mutation Adjust"
+    )
+    keys = {
+        s.attributes["messaging.rabbitmq.destination.routing_key"]
+        for s in spans
+        if s.kind == "PRODUCER"
+    }
+    assert "stock.changed" in keys, keys
+
+
+def test_products_relay_publishes_an_update_in_the_trace_of_the_change(
+    stack: Stack, api_key: str, receiver: OtlpReceiver, messages: QueueTap, exchange_prefix: str
+) -> None:
+    product_id, trace_id = new_product(stack, api_key), secrets.token_hex(16)
+    exchange = exchange_prefix + EXCHANGES["products"]
+
+    response = httpx.post(
+        stack["products"].graphql_url,
+        json={"query": UPDATE, "variables": {"id": product_id, "input": {"name": "Desk lamp"}}},
+        headers={"X-API-Key": api_key, "traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01"},
+        timeout=10,
+        trust_env=False,
+    )
+    spans = receiver.wait_for(trace_id, publishes_of("products", exchange))
+
+    assert response.json()["data"]["updateProduct"]["userErrors"] == [], response.json()
+    assert_publishes_join_the_change(
+        stack, messages, spans, service="products", exchange=exchange, operation="mutation Rename"
+    )
+    (publish,) = [s for s in spans if s.kind == "PRODUCER"]
+    assert publish.attributes["messaging.rabbitmq.destination.routing_key"] == "product.updated"

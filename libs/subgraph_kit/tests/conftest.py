@@ -17,10 +17,12 @@ import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
 from subgraph_kit.settings import ServiceSettings
+from subgraph_kit.sql.engine import create_db_engine, create_session_factory
+from subgraph_kit_testing.broker import ExchangeTap, unique_prefix
 from subgraph_kit_testing.databases import postgres_server_url
 from subgraph_kit_testing.http import API_KEY
 from tiny_subgraph.api import create_app
-from tiny_subgraph.notes import Base
+from tiny_subgraph.notes import Base, NotesUnitOfWork
 
 POSTGRES_UNREACHABLE = (
     "Postgres unreachable (set TEST_POSTGRES_URL, or REQUIRE_POSTGRES=1 to fail instead)"
@@ -116,3 +118,26 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
         with admin.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def uow_factory(empty_database: str) -> Iterator[Callable[[], NotesUnitOfWork]]:
+    """Units of work over the tiny subgraph's tables on each engine."""
+    engine = create_db_engine(ServiceSettings(database_url=empty_database))
+    Base.metadata.create_all(engine)
+    sessions = create_session_factory(engine)
+    yield lambda: NotesUnitOfWork(sessions)
+    engine.dispose()
+
+
+@pytest.fixture
+def exchange() -> str:
+    """A topic exchange name of the test's own."""
+    return unique_prefix() + "inventory.events"
+
+
+@pytest.fixture
+async def tap(broker_url: str, exchange: str) -> AsyncIterator[ExchangeTap]:
+    """Every message published to `exchange` while the test runs."""
+    async with ExchangeTap(broker_url, exchange) as tapped:
+        yield tapped

@@ -54,6 +54,8 @@ def upgrade() -> None:
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("traceparent", sa.String(length=55), nullable=True),
+        sa.Column("tracestate", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("position", name=op.f("pk_outbox_events")),
         sa.UniqueConstraint("event_id", name=op.f("uq_outbox_events_event_id")),
     )
@@ -61,6 +63,13 @@ def upgrade() -> None:
         "ix_outbox_events_pending",
         "outbox_events",
         ["position"],
+        postgresql_where=sa.text("sent_at IS NULL"),
+        sqlite_where=sa.text("sent_at IS NULL"),
+    )
+    op.create_index(
+        "ix_outbox_events_pending_aggregate",
+        "outbox_events",
+        ["aggregate_id", "position"],
         postgresql_where=sa.text("sent_at IS NULL"),
         sqlite_where=sa.text("sent_at IS NULL"),
     )

@@ -5,21 +5,16 @@ from __future__ import annotations
 import json
 import logging
 import sys
-import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-import pytest
 from subgraph_kit import cli
 from subgraph_kit.core.events import DomainEvent, PendingEvent
 from subgraph_kit.core.outbox import EventSink, LogEventSink, OutboxRelay, relay_events
 from subgraph_kit.settings import ServiceSettings
-from subgraph_kit.sql.engine import create_db_engine, create_session_factory
 from subgraph_kit_testing.fakes import FakeUnitOfWork
-from tiny_subgraph.notes import Base, NotesUnitOfWork, NoteWritten
+from tiny_subgraph.notes import NotesUnitOfWork, NoteWritten
 
 
 class RecordingSink(EventSink):
@@ -35,14 +30,6 @@ class RecordingSink(EventSink):
         if self.calls - 1 == self.fail_on:
             raise ConnectionError("sink down")
         self.published.append(event)
-
-
-class SlowSink(RecordingSink):
-    """Takes a millisecond per event, so that relays running together overlap."""
-
-    def publish(self, event: PendingEvent) -> None:
-        time.sleep(0.001)
-        super().publish(event)
 
 
 class BrokenSink(EventSink):
@@ -146,16 +133,6 @@ def test_the_relay_command_delivers_what_is_pending_once(monkeypatch, capsys):
     assert capsys.readouterr().out == "delivered 2 events\n"
 
 
-@pytest.fixture
-def uow_factory(empty_database: str) -> Iterator[Callable[[], NotesUnitOfWork]]:
-    """Units of work over the tiny subgraph's tables on each engine."""
-    engine = create_db_engine(ServiceSettings(database_url=empty_database))
-    Base.metadata.create_all(engine)
-    sessions = create_session_factory(engine)
-    yield lambda: NotesUnitOfWork(sessions)
-    engine.dispose()
-
-
 def pending(uow: NotesUnitOfWork, limit: int = 100) -> list[PendingEvent]:
     with uow:
         return uow.outbox.pending(limit=limit)
@@ -203,26 +180,4 @@ def test_the_relay_over_the_database_delivers_each_event_once(uow_factory):
     sink = RecordingSink()
     assert relay_events(uow=uow_factory(), sink=sink) == 2
     assert relay_events(uow=uow_factory(), sink=sink) == 0
-    assert ids(sink.published) == ids(events)
-
-
-def test_concurrent_relays_deliver_each_event_once_in_commit_order(empty_database):
-    # Four processes' worth of engines; 250 events take each relay more than one batch.
-    engines = [create_db_engine(ServiceSettings(database_url=empty_database)) for _ in range(4)]
-    Base.metadata.create_all(engines[0])
-    factories = [create_session_factory(engine) for engine in engines]
-    events = [e for _ in range(5) for e in commit_events(NotesUnitOfWork(factories[0]), 50)]
-    sink, start = SlowSink(), threading.Barrier(len(factories))
-
-    def relay(sessions: Any) -> None:
-        start.wait()
-        OutboxRelay(uow_factory=lambda: NotesUnitOfWork(sessions), sink=sink, interval=1).run_once()
-
-    threads = [threading.Thread(target=relay, args=(sessions,)) for sessions in factories]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    for engine in engines:
-        engine.dispose()
     assert ids(sink.published) == ids(events)

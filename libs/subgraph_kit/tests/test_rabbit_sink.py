@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import aio_pika
@@ -14,13 +13,16 @@ import anyio
 import pytest
 from subgraph_kit.core.events import PendingEvent
 from subgraph_kit.messaging.rabbit import Backoff, BrokerUnavailable, RabbitEventSink
-from subgraph_kit_testing.broker import ExchangeTap, broker_server_url, through, unique_prefix
+from subgraph_kit_testing.broker import ExchangeTap, broker_server_url, through
 from subgraph_kit_testing.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.anyio
 
 
-def event(name: str = "StockChanged", payload: dict | None = None) -> PendingEvent:
+def event(
+    name: str = "StockChanged", payload: dict | None = None, traceparent: str | None = None
+) -> PendingEvent:
+    """An event as the relay reads it back, staged in a trace when `traceparent` is given."""
     return PendingEvent(
         position=1,
         event_id=uuid.uuid4(),
@@ -28,18 +30,8 @@ def event(name: str = "StockChanged", payload: dict | None = None) -> PendingEve
         aggregate_id=str(uuid.uuid4()),
         occurred_at=datetime.now(UTC),
         payload=payload or {"delta": 1},
+        traceparent=traceparent,
     )
-
-
-@pytest.fixture
-def exchange() -> str:
-    return unique_prefix() + "inventory.events"
-
-
-@pytest.fixture
-async def tap(broker_url: str, exchange: str) -> AsyncIterator[ExchangeTap]:
-    async with ExchangeTap(broker_url, exchange) as tapped:
-        yield tapped
 
 
 async def test_an_event_is_published_persistent_as_json_with_its_id_and_key(

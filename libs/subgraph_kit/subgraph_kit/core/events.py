@@ -28,7 +28,11 @@ class DomainEvent:
 
 @dataclass(frozen=True, slots=True)
 class PendingEvent:
-    """An event read back from the outbox; `position` is its place in commit order."""
+    """An event read back from the outbox; `position` is its place in commit order.
+
+    `traceparent` and `tracestate` are the W3C trace context of the change that staged it
+    (None when it was made outside a trace, or with tracing off).
+    """
 
     position: int
     event_id: UUID
@@ -36,3 +40,10 @@ class PendingEvent:
     aggregate_id: str
     occurred_at: datetime
     payload: dict[str, Any]
+    traceparent: str | None = None
+    tracestate: str | None = None
+
+    def trace_headers(self) -> dict[str, str]:
+        """The stored trace context as W3C trace-context headers (empty without one)."""
+        headers = {"traceparent": self.traceparent, "tracestate": self.tracestate}
+        return {key: value for key, value in headers.items() if value}

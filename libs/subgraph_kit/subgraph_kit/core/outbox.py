@@ -1,8 +1,8 @@
 """The transactional outbox: the port use cases stage events in, and the relay that delivers them.
 
 Use cases stage `DomainEvent`s in the unit of work's `Outbox`; they are stored in the same
-transaction as the change. The relay later hands each pending event to a sink, in commit
-order, and marks it sent.
+transaction as the change, with the trace context of the change (SQL adapter). The relay
+later hands each pending event to a sink, in commit order per aggregate, and marks it sent.
 """
 
 from __future__ import annotations
@@ -26,7 +26,10 @@ class Outbox(abc.ABC):
 
     @abc.abstractmethod
     def pending(self, *, limit: int) -> list[PendingEvent]:
-        """Return up to `limit` undelivered events, oldest first, locked for this transaction."""
+        """Return undelivered events, oldest first, claimed for this transaction: at most
+        `limit`, none held by another transaction, and none with an earlier undelivered event
+        of its aggregate outside this claim (so relays sharing the outbox keep each
+        aggregate's order)."""
 
     @abc.abstractmethod
     def mark_sent(self, positions: Sequence[int], *, at: datetime) -> None:

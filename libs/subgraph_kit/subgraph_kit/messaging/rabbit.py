@@ -11,12 +11,15 @@ import threading
 import time
 from collections.abc import Coroutine, Mapping
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from faststream.rabbit import ExchangeType, RabbitBroker, RabbitExchange
+from opentelemetry.trace import Tracer, TracerProvider
 
 from subgraph_kit.core.events import PendingEvent
 from subgraph_kit.core.outbox import EventSink
 from subgraph_kit.messaging.messages import message_body, routing_key
+from subgraph_kit.observability.messaging import SCOPE, publishing
 
 logger = logging.getLogger("app.events")
 T = TypeVar("T")
@@ -58,6 +61,10 @@ class RabbitEventSink(EventSink):
     (in `ready`, before the relay opens the outbox's transaction) and keeps that connection.
     A failed publish drops the connection; the next attempts wait out a doubling backoff, so a
     broker that is down costs the relay one refused connection per backoff period, no more.
+
+    Each message carries the W3C trace context of the change that staged it (`traceparent`,
+    `tracestate` headers); once `trace` gave it a tracer, each publish is a PRODUCER span in
+    that change's trace, and the headers name that span.
     """
 
     def __init__(
@@ -80,6 +87,12 @@ class RabbitEventSink(EventSink):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._tracer: Tracer | None = None
+        self._address = urlsplit(url)
+
+    def trace(self, provider: TracerProvider) -> None:
+        """Record a publish span per event with `provider` (set before the relay starts)."""
+        self._tracer = provider.get_tracer(SCOPE)
 
     def ready(self) -> bool:
         """Connect if need be (not during a backoff); whether publishing may be tried."""
@@ -112,7 +125,18 @@ class RabbitEventSink(EventSink):
             if broker is None:
                 raise BrokerUnavailable("the broker connection was closed")
             try:
-                self._run(self._publish(broker, event, key), timeout=self.confirm_timeout + 1)
+                with publishing(
+                    self._tracer,
+                    event,
+                    exchange=self.exchange.name,
+                    routing_key=key,
+                    host=self._address.hostname,
+                    port=self._address.port or (5671 if self._address.scheme == "amqps" else 5672),
+                ) as headers:
+                    self._run(
+                        self._publish(broker, event, key, headers),
+                        timeout=self.confirm_timeout + 1,
+                    )
             except Exception as error:
                 self.backoff.failed()
                 self._drop()
@@ -151,11 +175,14 @@ class RabbitEventSink(EventSink):
         gc.collect()
         raise BrokerUnavailable(reason)
 
-    async def _publish(self, broker: RabbitBroker, event: PendingEvent, key: str) -> None:
+    async def _publish(
+        self, broker: RabbitBroker, event: PendingEvent, key: str, headers: dict[str, str]
+    ) -> None:
         confirmation = await broker.publish(
             message_body(event),
             exchange=self.exchange,
             routing_key=key,
+            headers=headers or None,
             message_id=str(event.event_id),
             message_type=event.name,
             content_type="application/json",

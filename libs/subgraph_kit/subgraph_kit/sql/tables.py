@@ -6,7 +6,18 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, MetaData, String, Table, Uuid
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Uuid,
+)
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -44,10 +55,23 @@ def declarative_base() -> type[DeclarativeBase]:
         payload: Mapped[dict[str, Any]] = mapped_column(JSON)
         occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
         sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+        # The W3C trace context of the change that staged the event (NULL outside a trace):
+        # a version-00 traceparent is 55 characters; a tracestate has no fixed bound.
+        traceparent: Mapped[str | None] = mapped_column(String(55))
+        tracestate: Mapped[str | None] = mapped_column(Text)
 
         __table_args__ = (
             Index(
                 "ix_outbox_events_pending",
+                "position",
+                postgresql_where=pending,
+                sqlite_where=pending,
+            ),
+            # What a relay asks of each row it claimed: is an earlier event of the same
+            # aggregate still pending outside its claim (sql/outbox.py)?
+            Index(
+                "ix_outbox_events_pending_aggregate",
+                "aggregate_id",
                 "position",
                 postgresql_where=pending,
                 sqlite_where=pending,

@@ -17,6 +17,7 @@ from sqlalchemy import event
 from strawberry.federation import Schema
 
 from subgraph_kit.core.outbox import OutboxRelay
+from subgraph_kit.messaging.rabbit import RabbitEventSink
 from subgraph_kit.observability import tracing
 from subgraph_kit.observability.exposition import metrics_router
 from subgraph_kit.observability.metrics import count_statement, multiprocess_dir
@@ -113,4 +114,6 @@ def create_subgraph_app(
         tracing.trace_app(app, provider)
         tracing.trace_engine(runtime.engine, provider)
         tracing.trace_schema(schema)
+        if isinstance(relay.sink, RabbitEventSink):
+            relay.sink.trace(provider)  # a publish span per event, in the trace of its change
     return app
