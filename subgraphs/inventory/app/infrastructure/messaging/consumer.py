@@ -3,8 +3,8 @@ bound to `catalog.events`, each message applied by `apply_catalog_event` in a wo
 
 RabbitMQ counts the attempts, not us: a handler that fails gives the message back (nack with
 requeue), the quorum queue counts each return, and past `x-delivery-limit` it dead-letters
-the message to `inventory.catalog.dlq` through `inventory.catalog.dlx`. The message leaves
-the head of the queue at each return, so the ones behind it are applied meanwhile.
+the message to `inventory.catalog.dlq` through `inventory.catalog.dlx`. The messages behind
+it are delivered meanwhile (prefetch) and applied: a poisoned one never blocks the queue.
 """
 
 from __future__ import annotations
