@@ -2,7 +2,8 @@
 in the catalog has its holds released and its levels retired within 2 s; a message delivered
 twice is applied once; a message that keeps failing goes to the dead-letter queue after
 exactly 5 attempts, and the ones behind it are applied meanwhile; a body that is no event is
-dead-lettered at once. The consumer's series move by what that traffic is."""
+dead-lettered at once; two replicas share the queue and apply each message once. The
+consumer's series move by what that traffic is."""
 
 from __future__ import annotations
 
@@ -221,3 +222,37 @@ async def test_the_active_reservations_gauge_counts_the_unexpired_active_holds(c
 
     await eventually(lambda: active(2), within=2)
     await eventually(lambda: active(1), within=3)  # cart-2 expired
+
+
+async def test_two_replicas_share_the_queue_and_apply_each_message_once(
+    client, consumer_app, broker_url, exchange_prefix, catalog
+):
+    products = [str(catalog.add(uuid.uuid4())) for _ in range(8)]
+    for index, product in enumerate(products):
+        assert (await adjust(client, product, 2))["userErrors"] == []
+        line = {"productId": product, "quantity": 1}
+        assert (await reserve(client, f"cart-{index}", line))["userErrors"] == []
+    handled: Counter[str] = Counter()
+
+    async def apply(command: ApplyCatalogEvent) -> Applied:
+        outcome = await consumer_app.state.runtime.run(apply_catalog_event, command)
+        handled[outcome.value] += 1
+        return outcome
+
+    replica = CatalogConsumer(url=broker_url, prefix=exchange_prefix, apply=apply)
+    await replica.start()
+    try:
+        await asyncio.wait_for(replica.started.wait(), 10)
+        events = [deleted(product) for product in products]
+        # Each message twice, so that both replicas may be applying the same one at once.
+        await publish(broker_url, exchange_prefix, *events, *events)
+
+        async def all_released() -> bool:
+            return outbox_names(consumer_app).count("ReservationReleased") >= len(products)
+
+        await eventually(all_released, within=5)
+        await asyncio.sleep(0.3)  # the second deliveries, which change nothing
+    finally:
+        await replica.stop()
+    assert outbox_names(consumer_app).count("ReservationReleased") == len(products)
+    assert 0 < sum(handled.values()) < 2 * len(products)  # the replica took a share, not all
