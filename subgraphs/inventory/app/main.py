@@ -12,7 +12,7 @@ from subgraph_kit.messaging.sinks import event_sink
 from subgraph_kit.web.app import create_subgraph_app
 from subgraph_kit.web.tasks import every
 
-from app.application.catalog_events import apply_catalog_event
+from app.application.catalog_events import apply_catalog_event, purge_inbox
 from app.application.event_publisher import EXCHANGE, RENAMED, outbox_relay
 from app.application.reservations import count_active_reservations, sweep_expired_reservations
 from app.application.use_cases import purge_idempotency_keys
@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None, catalog: CatalogClient | None =
             asyncio.create_task(every(seconds, job))
             for seconds, job in (
                 (PURGE_INTERVAL_SECONDS, lambda: purge_idempotency_keys(keep, uow=runtime.uow())),
+                (PURGE_INTERVAL_SECONDS, lambda: purge_inbox(keep, uow=runtime.uow())),
                 (settings.reservation_sweep_seconds, sweep),
             )
         ]

@@ -25,6 +25,9 @@ def upgrade() -> None:
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("event_id", name=op.f("pk_inbox_messages")),
     )
+    op.create_index(
+        op.f("ix_inbox_messages_received_at"), "inbox_messages", ["received_at"], unique=False
+    )
     op.create_table(
         "catalog_products",
         sa.Column("product_id", sa.Uuid(), nullable=False),
@@ -41,4 +44,5 @@ def downgrade() -> None:
     with op.batch_alter_table("stock_levels") as batch:
         batch.drop_column("retired_at")
     op.drop_table("catalog_products")
+    op.drop_index(op.f("ix_inbox_messages_received_at"), table_name="inbox_messages")
     op.drop_table("inbox_messages")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from app.domain import catalog_rules
@@ -45,6 +45,16 @@ def apply_catalog_event(command: ApplyCatalogEvent, *, uow: UnitOfWork) -> Appli
                 _release([command.product_id], uow=uow, now=now, created_since=since)
         uow.commit()
     return Applied.IGNORED if entry is None else Applied.APPLIED
+
+
+def purge_inbox(keep: timedelta, *, uow: UnitOfWork) -> int:
+    """Forget the ids of messages received more than `keep` ago. A message older than that
+    delivered again is harmless: a deletion and an older status change nothing once applied
+    (`catalog_rules.heard`)."""
+    with uow:
+        purged = uow.inbox.purge(older_than=uow.now() - keep)
+        uow.commit()
+    return purged
 
 
 def retire_products(product_ids: Sequence[UUID], *, uow: UnitOfWork) -> int:

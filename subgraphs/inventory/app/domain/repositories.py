@@ -244,6 +244,10 @@ class InboxRepository(abc.ABC):
         """Record the message for this transaction; False when it was applied already (a
         concurrent delivery of it waits for the first to end, then finds it)."""
 
+    @abc.abstractmethod
+    def purge(self, *, older_than: datetime) -> int:
+        """Forget the messages received before `older_than`; return how many."""
+
 
 class CatalogEntryRepository(abc.ABC):
     """What inventory heard from the catalog, one entry per product."""

@@ -388,14 +388,20 @@ class FakeIdempotencyStore(IdempotencyStore):
 
 
 class FakeInboxRepository(InboxRepository):
-    def __init__(self, applied: dict[UUID, str]) -> None:
+    def __init__(self, applied: dict[UUID, datetime]) -> None:
         self.applied = applied
 
     def claim(self, event_id: UUID, *, name: str, now: datetime) -> bool:
         if event_id in self.applied:
             return False
-        self.applied[event_id] = name
+        self.applied[event_id] = now
         return True
+
+    def purge(self, *, older_than: datetime) -> int:
+        old = [event_id for event_id, at in self.applied.items() if at < older_than]
+        for event_id in old:
+            del self.applied[event_id]
+        return len(old)
 
 
 class FakeCatalogEntryRepository(CatalogEntryRepository):

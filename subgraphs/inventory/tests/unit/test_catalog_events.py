@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from app.application import reads, reservations, use_cases
-from app.application.catalog_events import Applied, apply_catalog_event
+from app.application.catalog_events import Applied, apply_catalog_event, purge_inbox
 from app.domain.catalog_schemas import ApplyCatalogEvent, CatalogEventType
 from app.domain.errors import ProductNotFound
 from app.domain.models import ProductStatus, ReservationStatus, StockChangeReason, StockLevelFilter
@@ -127,3 +127,14 @@ def test_a_reservation_that_finds_a_product_gone_retires_it(uow, product, catalo
         )
     assert statuses(uow) == [ReservationStatus.RELEASED]
     assert listed(uow) == 0
+
+
+def test_the_inbox_forgets_old_messages_and_their_replay_changes_nothing(uow, product):
+    event = deleted(product)
+    apply_catalog_event(event, uow=uow)
+    assert purge_inbox(timedelta(hours=24), uow=uow) == 0
+    uow.clock += timedelta(hours=25)
+    assert purge_inbox(timedelta(hours=24), uow=uow) == 1
+    events = len(uow.events)
+    assert apply_catalog_event(event, uow=uow) is Applied.IGNORED
+    assert len(uow.events) == events

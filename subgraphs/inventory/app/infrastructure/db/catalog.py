@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -30,6 +30,10 @@ class SqlAlchemyInboxRepository(InboxRepository):
     def claim(self, event_id: UUID, *, name: str, now: datetime) -> bool:
         row = {"event_id": event_id, "name": name, "received_at": now}
         return insert_ignoring_conflicts(self.session, inbox, row)
+
+    def purge(self, *, older_than: datetime) -> int:
+        statement = delete(inbox).where(inbox.c.received_at < older_than)
+        return self.session.execute(statement).rowcount
 
 
 class SqlAlchemyCatalogEntryRepository(CatalogEntryRepository):
