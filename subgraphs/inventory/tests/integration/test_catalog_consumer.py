@@ -18,6 +18,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
+from subgraph_kit_testing.broker import through
 from subgraph_kit_testing.http import API_KEY, in_process
 from subgraph_kit_testing.metrics import Samples, moved, samples_of
 
@@ -256,3 +257,27 @@ async def test_two_replicas_share_the_queue_and_apply_each_message_once(
         await replica.stop()
     assert outbox_names(consumer_app).count("ReservationReleased") == len(products)
     assert 0 < sum(handled.values()) < 2 * len(products)  # the replica took a share, not all
+
+
+async def test_a_consumer_started_while_the_broker_is_down_connects_once_it_is_back(
+    consumer_app, broker_url, broker_proxy, exchange_prefix, product, queues
+):
+    broker_proxy.cut("refuse")
+    consumer = CatalogConsumer(
+        url=through(broker_proxy, broker_url),
+        prefix=exchange_prefix,
+        apply=lambda command: consumer_app.state.runtime.run(apply_catalog_event, command),
+        retry_seconds=0.2,
+    )
+    async with in_process(consumer_app, **{"X-API-Key": API_KEY}) as client:
+        await stocked_and_held(client, product)
+        await consumer.start()
+        try:
+            await asyncio.sleep(0.5)
+            assert not consumer.started.is_set()
+            broker_proxy.restore()
+            await asyncio.wait_for(consumer.started.wait(), 10)
+            await publish(broker_url, exchange_prefix, deleted(product))
+            await eventually(lambda: released(client), within=2)
+        finally:
+            await consumer.stop()

@@ -46,6 +46,7 @@ ATTEMPTS = 5
 # Unacknowledged messages per consumer: enough to keep one busy while its acks travel, few
 # enough that replicas share a burst, and a slow one holds little back from the others.
 PREFETCH = 10
+STOP_SECONDS = 5.0
 
 Apply = Callable[[ApplyCatalogEvent], Awaitable[Applied]]
 
@@ -151,8 +152,8 @@ def declare_catalog_subscriber(
 
 class CatalogConsumer:
     """The broker connection of the consumer, started in the service's lifespan: it keeps
-    trying to connect in the background (the service serves meanwhile) and, once connected,
-    aio-pika's robust connection reconnects by itself."""
+    trying to connect in the background (the service serves meanwhile); once connected,
+    reconnecting after an outage is left to aio-pika's robust connection (every 5 s)."""
 
     def __init__(self, *, url: str, apply: Apply, prefix: str = "", retry_seconds: float = 2.0):
         self.prefix = prefix
@@ -172,8 +173,10 @@ class CatalogConsumer:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        # Bounded: a connection that is reconnecting to a broker gone away must not hold
+        # the service's shutdown.
         with contextlib.suppress(Exception):
-            await self.broker.stop()
+            await asyncio.wait_for(self.broker.stop(), STOP_SECONDS)
 
     async def _connect_until_started(self) -> None:
         while True:
