@@ -116,7 +116,7 @@ async def test_a_deleted_product_loses_its_holds_and_levels_within_two_seconds(
     assert moved(before, after, "catalog_events_total") == {applied: 1}
     lag = (("routing_key", "product.deleted"),)
     assert moved(before, after, "catalog_event_lag_seconds_count") == {lag: 1}
-    assert 0 < after["catalog_event_lag_seconds_sum", frozenset(lag)] < took + 1
+    assert 0 < moved(before, after, "catalog_event_lag_seconds_sum")[lag] < took + 1
 
 
 async def test_the_same_message_delivered_twice_is_applied_once(
