@@ -10,7 +10,6 @@ from app.domain.catalog_schemas import CatalogEventType
 
 # Label values from fixed sets: the keys inventory knows, every other one as "other".
 KEYS = {key.value for key in CatalogEventType}
-OUTCOMES = ("applied", "duplicate", "ignored", "failed", "rejected")
 
 EVENTS = Counter(
     "catalog_events",
