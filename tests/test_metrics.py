@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from collections import Counter
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 from stack import GraphQLClient, Stack, running_stack
+from subgraph_kit_testing.metrics import Samples, moved, samples_of
 from test_end_to_end import ADJUST, CREATE
 
 import runner
 
-Samples = Counter[tuple[str, frozenset[tuple[str, str]]]]
 BY_SKU = "query BySku($sku: String!) { product(sku: $sku) { id } }"
 
 
@@ -38,20 +36,7 @@ def scrape(stack: Stack, service: str) -> Samples:
     response = httpx.get(stack[service].url + "/metrics", timeout=10, trust_env=False)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
-    samples: Samples = Counter()
-    for family in text_string_to_metric_families(response.text):
-        for sample in family.samples:
-            samples[sample.name, frozenset(sample.labels.items())] = sample.value
-    return samples
-
-
-def moved(before: Samples, after: Samples, name: str) -> dict[tuple[tuple[str, str], ...], float]:
-    """How each labelled series of `name` moved, the ones that did not move left out."""
-    return {
-        tuple(sorted(labels)): after[key] - before[key]
-        for key in after.keys() | before.keys()
-        if key[0] == name and (labels := key[1]) is not None and after[key] != before[key]
-    }
+    return samples_of(response.text)
 
 
 def adjust(client: GraphQLClient, product_id: str, delta: int) -> list[str]:

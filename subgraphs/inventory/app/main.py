@@ -12,12 +12,15 @@ from subgraph_kit.messaging.sinks import event_sink
 from subgraph_kit.web.app import create_subgraph_app
 from subgraph_kit.web.tasks import every
 
+from app.application.catalog_events import apply_catalog_event, purge_inbox
 from app.application.event_publisher import EXCHANGE, RENAMED, outbox_relay
-from app.application.reservations import sweep_expired_reservations
+from app.application.reservations import count_active_reservations, sweep_expired_reservations
 from app.application.use_cases import purge_idempotency_keys
 from app.infrastructure.api.dependencies import build_runtime, get_graphql_context
 from app.infrastructure.api.graphql.schema import schema
 from app.infrastructure.api.routes import rest_routes
+from app.infrastructure.messaging.consumer import CatalogConsumer
+from app.infrastructure.metrics import show_active_reservations
 from app.infrastructure.products_client import CatalogClient
 from app.settings import Settings, get_settings
 
@@ -38,10 +41,24 @@ EXAMPLE_QUERY = """query StockLevels {
 
 def create_app(settings: Settings | None = None, catalog: CatalogClient | None = None) -> FastAPI:
     """Build the inventory service: GraphQL at /graphql, REST routes, outbox relay, the
-    products client, the purge of old idempotency keys and the sweep of expired holds."""
+    products client, the purge of old idempotency keys, the sweep of expired holds and, with
+    BROKER_URL, the consumer of the catalog's events."""
     settings = settings or get_settings()
     runtime = build_runtime(settings, catalog)
     keep = timedelta(hours=settings.idempotency_ttl_hours)
+    consumer = (
+        None
+        if settings.broker_url is None
+        else CatalogConsumer(
+            url=settings.broker_url,
+            prefix=settings.broker_exchange_prefix,
+            apply=lambda command: runtime.run(apply_catalog_event, command),
+        )
+    )
+
+    def sweep() -> None:
+        sweep_expired_reservations(uow=runtime.uow())
+        show_active_reservations(count_active_reservations(uow=runtime.uow()))
 
     @contextlib.asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
@@ -52,22 +69,24 @@ def create_app(settings: Settings | None = None, catalog: CatalogClient | None =
             asyncio.create_task(every(seconds, job))
             for seconds, job in (
                 (PURGE_INTERVAL_SECONDS, lambda: purge_idempotency_keys(keep, uow=runtime.uow())),
-                (
-                    settings.reservation_sweep_seconds,
-                    lambda: sweep_expired_reservations(uow=runtime.uow()),
-                ),
+                (PURGE_INTERVAL_SECONDS, lambda: purge_inbox(keep, uow=runtime.uow())),
+                (settings.reservation_sweep_seconds, sweep),
             )
         ]
+        if consumer is not None:
+            await consumer.start()
         try:
             yield
         finally:
+            if consumer is not None:
+                await consumer.stop()
             for job in jobs:
                 job.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await job
             await runtime.catalog.close()
 
-    return create_subgraph_app(
+    app = create_subgraph_app(
         title="inventory",
         summary="The stock subgraph: extends Product with stock levels and movements.",
         runtime=runtime,
@@ -82,3 +101,5 @@ def create_app(settings: Settings | None = None, catalog: CatalogClient | None =
         lifespan=lifespan,
         example_query=EXAMPLE_QUERY,
     )
+    app.state.consumer = consumer
+    return app

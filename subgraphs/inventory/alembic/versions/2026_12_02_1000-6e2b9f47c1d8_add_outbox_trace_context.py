@@ -2,7 +2,7 @@
 pending events by aggregate for the relays' claim.
 
 Revision ID: 6e2b9f47c1d8
-Revises: 8d4b6f1a2c3e
+Revises: b7e2c4a9d15f
 Create Date: 2026-12-02 10:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "6e2b9f47c1d8"
-down_revision: str | None = "8d4b6f1a2c3e"
+down_revision: str | None = "b7e2c4a9d15f"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

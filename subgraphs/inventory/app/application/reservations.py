@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from app.application.catalog_events import retire_products
 from app.application.use_cases import stored_result
 from app.domain import reservation_rules as rules
 from app.domain import use_cases as stock_rules
@@ -39,7 +40,10 @@ def reserve_stock(
                 return replayed
     product_ids = sorted({line.product_id for line in command.lines})
     # Asked with no transaction open, once for every line.
-    rules.check_reservable(command, catalog.get_many(product_ids))
+    found = catalog.get_many(product_ids)
+    if missing := [product_id for product_id in product_ids if product_id not in found]:
+        retire_products(missing, uow=uow)
+    rules.check_reservable(command, found)
     with uow:
         key, now = command.idempotency_key, uow.now()
         if key and not uow.idempotency.claim(key, fingerprint=command.fingerprint(), now=now):
@@ -119,6 +123,12 @@ def sweep_expired_reservations(*, uow: UnitOfWork, batch: int = SWEEP_BATCH) -> 
         swept += len(expired)
         if len(expired) < batch:
             return swept
+
+
+def count_active_reservations(*, uow: UnitOfWork) -> int:
+    """Return how many holds are ACTIVE and unexpired now."""
+    with uow:
+        return uow.reservations.count_active(now=uow.now())
 
 
 def list_reservations(

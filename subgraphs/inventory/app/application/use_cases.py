@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from uuid import UUID
 
+from app.application.catalog_events import retire_products
 from app.domain import reservation_rules
 from app.domain import use_cases as rules
 from app.domain.errors import IdempotencyKeyReused
@@ -58,7 +59,7 @@ def set_reorder_point(
     """Change the level at or below which a product counts as low on stock at a location;
     setting the one it has changes nothing (no version bump, no event; a level never stocked
     has 0)."""
-    require_product(command.product_id, catalog=catalog)
+    require_product(command.product_id, uow=uow, catalog=catalog)
     with uow:
         now = uow.now()
         rules.usable_location(uow.locations.hold(command.location_id), field="locationId")
@@ -70,9 +71,15 @@ def set_reorder_point(
     return change.after
 
 
-def require_product(product_id: UUID, *, catalog: ProductCatalog) -> CatalogProduct:
-    """Return what the catalog says of a product; refuse one it does not know."""
-    return rules.stockable(catalog.get(product_id))
+def require_product(
+    product_id: UUID, *, uow: UnitOfWork, catalog: ProductCatalog
+) -> CatalogProduct:
+    """Return what the catalog says of a product; refuse one it does not know, and retire
+    what inventory holds of it (it may have been deleted)."""
+    product = catalog.get(product_id)
+    if product is None:
+        retire_products([product_id], uow=uow)
+    return rules.stockable(product)
 
 
 def _idempotent_write(
@@ -84,7 +91,7 @@ def _idempotent_write(
             if (replayed := _stored_result(command, uow)) is not None:
                 return replayed
     # Asked between the two transactions: none is open while products answers.
-    product = require_product(command.product_id, catalog=catalog)
+    product = require_product(command.product_id, uow=uow, catalog=catalog)
     with uow:
         key, now = command.idempotency_key, uow.now()
         # Claiming the key first serialises concurrent requests that share it: the loser

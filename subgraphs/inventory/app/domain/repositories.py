@@ -10,6 +10,7 @@ from uuid import UUID
 
 from subgraph_kit.core.unit_of_work import UnitOfWork as BaseUnitOfWork
 
+from app.domain.catalog_rules import CatalogEntry
 from app.domain.models import (
     CatalogProduct,
     LevelKey,
@@ -98,6 +99,11 @@ class StockRepository(abc.ABC):
     ) -> StockChange:
         """Set the reorder point; a level that already has it is left as found."""
 
+    @abc.abstractmethod
+    def retire(self, product_ids: Sequence[UUID], *, now: datetime) -> int:
+        """Retire every level of these products (the catalog deleted them): reads no longer
+        see them; return how many were retired now."""
+
 
 class LocationRepository(abc.ABC):
     @abc.abstractmethod
@@ -177,6 +183,10 @@ class ReservationRepository(abc.ABC):
         """Return the holds among `reservation_ids`, in any order (one query)."""
 
     @abc.abstractmethod
+    def count_active(self, *, now: datetime) -> int:
+        """Return how many holds are ACTIVE and unexpired at `now`."""
+
+    @abc.abstractmethod
     def finish(
         self,
         status: ReservationStatus,
@@ -186,6 +196,7 @@ class ReservationRepository(abc.ABC):
         product_ids: Sequence[UUID] | None = None,
         expiring_before: datetime | None = None,
         unexpired_at: datetime | None = None,
+        created_since: datetime | None = None,
         limit: int | None = None,
     ) -> list[Reservation]:
         """Move the ACTIVE holds that match every given condition to `status` and return
@@ -225,15 +236,42 @@ class IdempotencyStore(abc.ABC):
         """Forget keys claimed before `older_than`; return how many."""
 
 
+class InboxRepository(abc.ABC):
+    """The ids of the messages inventory has applied, so that each is applied once."""
+
+    @abc.abstractmethod
+    def claim(self, event_id: UUID, *, name: str, now: datetime) -> bool:
+        """Record the message for this transaction; False when it was applied already (a
+        concurrent delivery of it waits for the first to end, then finds it)."""
+
+    @abc.abstractmethod
+    def purge(self, *, older_than: datetime) -> int:
+        """Forget the messages received before `older_than`; return how many."""
+
+
+class CatalogEntryRepository(abc.ABC):
+    """What inventory heard from the catalog, one entry per product."""
+
+    @abc.abstractmethod
+    def get(self, product_id: UUID) -> CatalogEntry | None:
+        """Return the product's entry, or None if the catalog never told anything of it."""
+
+    @abc.abstractmethod
+    def save(self, entry: CatalogEntry) -> None:
+        """Stage the product's entry, replacing the one it had."""
+
+
 class UnitOfWork(BaseUnitOfWork):
-    """One transaction over locations, levels, movements, holds, idempotency keys and the
-    outbox."""
+    """One transaction over locations, levels, movements, holds, idempotency keys, the
+    catalog's news and its inbox, and the outbox."""
 
     locations: LocationRepository
     stock: StockRepository
     movements: MovementRepository
     reservations: ReservationRepository
     idempotency: IdempotencyStore
+    inbox: InboxRepository
+    catalog_entries: CatalogEntryRepository
 
 
 class ProductCatalog(abc.ABC):

@@ -11,12 +11,12 @@ from uuid import UUID, uuid4
 
 from subgraph_kit.core.events import DomainEvent
 
+from app.domain.catalog_rules import product_gone
 from app.domain.errors import (
     InsufficientStock,
     LocationInactive,
     LocationNotFound,
     ProductNotActive,
-    ProductNotFound,
     ReservationExpired,
 )
 from app.domain.models import (
@@ -49,10 +49,7 @@ def check_reservable(command: ReserveStock, products: Mapping[UUID, CatalogProdu
     for index, line in enumerate(command.lines):
         product = products.get(line.product_id)
         if product is None:
-            raise ProductNotFound(
-                "The products subgraph has no product with this id.",
-                field=line_field(index, "productId"),
-            )
+            raise product_gone(field=line_field(index, "productId"))
         if product.status is not ProductStatus.ACTIVE:
             raise ProductNotActive(
                 f"The product is {product.status.value}: only ACTIVE products can be reserved.",

@@ -10,13 +10,13 @@ from uuid import uuid4
 from subgraph_kit.core.errors import DomainError, InvalidInput
 from subgraph_kit.core.events import DomainEvent
 
+from app.domain.catalog_rules import product_gone
 from app.domain.errors import (
     InsufficientStock,
     LocationInactive,
     LocationNotEmpty,
     LocationNotFound,
     ProductNotActive,
-    ProductNotFound,
     VersionConflict,
 )
 from app.domain.models import (
@@ -47,9 +47,7 @@ from app.domain.schemas import (
 def stockable(product: CatalogProduct | None) -> CatalogProduct:
     """Refuse stock writes for a product the catalog does not know."""
     if product is None:
-        raise ProductNotFound(
-            "The products subgraph has no product with this id.", field=("productId",)
-        )
+        raise product_gone()
     return product
 
 

@@ -14,6 +14,7 @@ from subgraph_kit.messaging.asyncapi import check_message
 from subgraph_kit_testing.fakes import FakeUnitOfWork as BaseFakeUnitOfWork
 
 from app.application.use_cases import adjust_stock
+from app.domain.catalog_rules import CatalogEntry
 from app.domain.errors import ProductsUnavailable
 from app.domain.models import (
     DEFAULT_LOCATION_CODE,
@@ -33,7 +34,9 @@ from app.domain.models import (
     StockMovement,
 )
 from app.domain.repositories import (
+    CatalogEntryRepository,
     IdempotencyStore,
+    InboxRepository,
     LocationRepository,
     MovementRepository,
     ReservationRepository,
@@ -89,7 +92,8 @@ class FakeCatalog(CatalogClient):
 
 class FakeStockRepository(StockRepository):
     """Levels by (product id, location id); `locations` to tell which are active, `holds` and
-    `clock` to tell what is reserved (levels are stored without it, and read with it)."""
+    `clock` to tell what is reserved (levels are stored without it, and read with it);
+    `retired`, the products whose levels reads leave out."""
 
     def __init__(
         self,
@@ -97,25 +101,32 @@ class FakeStockRepository(StockRepository):
         locations: dict[UUID, Location],
         holds: dict[UUID, Reservation],
         clock: Callable[[], datetime],
+        retired: set[UUID],
     ) -> None:
         self.levels = levels
         self.locations = locations
         self.holds = holds
         self.clock = clock
+        self.retired = retired
+
+    def retire(self, product_ids: Sequence[UUID], *, now: datetime) -> int:
+        fresh = set(product_ids) - self.retired
+        self.retired |= fresh
+        return sum(1 for product_id, _ in self.levels if product_id in fresh)
 
     def get(self, product_id: UUID, location_id: UUID) -> StockLevel | None:
         level = self.levels.get((product_id, location_id))
         return None if level is None else self._read(level)
 
     def get_many(self, product_ids: Sequence[UUID], location_id: UUID) -> list[StockLevel]:
-        keys = {(p, location_id) for p in product_ids}
+        keys = {(p, location_id) for p in product_ids if p not in self.retired}
         return [self._read(self.levels[key]) for key in keys if key in self.levels]
 
     def of_products(self, product_ids: Sequence[UUID]) -> list[tuple[StockLevel, bool]]:
         return [
             (self._read(level), self.locations[level.location_id].active)
             for (product_id, _), level in self.levels.items()
-            if product_id in product_ids
+            if product_id in product_ids and product_id not in self.retired
         ]
 
     def list(
@@ -132,7 +143,7 @@ class FakeStockRepository(StockRepository):
         return any(
             lv.on_hand > 0 or self._read(lv).reserved > 0
             for lv in self.levels.values()
-            if lv.location_id == location_id
+            if lv.location_id == location_id and lv.product_id not in self.retired
         )
 
     def lock_products(self, product_ids: Sequence[UUID]) -> None:
@@ -182,7 +193,8 @@ class FakeStockRepository(StockRepository):
     def _matches(self, level: StockLevel, f: StockLevelFilter) -> bool:
         read = self._read(level)
         return (
-            (f.product_ids is None or level.product_id in f.product_ids)
+            level.product_id not in self.retired
+            and (f.product_ids is None or level.product_id in f.product_ids)
             and (f.location_ids is None or level.location_id in f.location_ids)
             and (f.low_stock is None or read.low_stock == f.low_stock)
             and (f.out_of_stock is None or (read.available == 0) == f.out_of_stock)
@@ -315,6 +327,9 @@ class FakeReservationRepository(ReservationRepository):
     def get_many(self, reservation_ids: Sequence[UUID]) -> list[Reservation]:
         return [self.holds[i] for i in reservation_ids if i in self.holds]
 
+    def count_active(self, *, now: datetime) -> int:
+        return sum(1 for hold in self.holds.values() if hold.counts_at(now))
+
     def finish(
         self,
         status: ReservationStatus,
@@ -324,6 +339,7 @@ class FakeReservationRepository(ReservationRepository):
         product_ids: Sequence[UUID] | None = None,
         expiring_before: datetime | None = None,
         unexpired_at: datetime | None = None,
+        created_since: datetime | None = None,
         limit: int | None = None,
     ) -> list[Reservation]:
         picked = [
@@ -335,6 +351,7 @@ class FakeReservationRepository(ReservationRepository):
             and (product_ids is None or hold.product_id in product_ids)
             and (expiring_before is None or hold.expires_at <= expiring_before)
             and (unexpired_at is None or hold.expires_at > unexpired_at)
+            and (created_since is None or hold.created_at >= created_since)
         ][:limit]
         for hold in picked:
             self.holds[hold.id] = replace(hold, status=status)
@@ -373,6 +390,34 @@ class FakeIdempotencyStore(IdempotencyStore):
         return len(old)
 
 
+class FakeInboxRepository(InboxRepository):
+    def __init__(self, applied: dict[UUID, datetime]) -> None:
+        self.applied = applied
+
+    def claim(self, event_id: UUID, *, name: str, now: datetime) -> bool:
+        if event_id in self.applied:
+            return False
+        self.applied[event_id] = now
+        return True
+
+    def purge(self, *, older_than: datetime) -> int:
+        old = [event_id for event_id, at in self.applied.items() if at < older_than]
+        for event_id in old:
+            del self.applied[event_id]
+        return len(old)
+
+
+class FakeCatalogEntryRepository(CatalogEntryRepository):
+    def __init__(self, entries: dict[UUID, CatalogEntry]) -> None:
+        self.entries = entries
+
+    def get(self, product_id: UUID) -> CatalogEntry | None:
+        return self.entries.get(product_id)
+
+    def save(self, entry: CatalogEntry) -> None:
+        self.entries[entry.product_id] = entry
+
+
 DEFAULT_LOCATION = Location(
     DEFAULT_LOCATION_ID, DEFAULT_LOCATION_CODE, "Default location", True, datetime(2026, 1, 1)
 )
@@ -380,14 +425,24 @@ DEFAULT_LOCATION = Location(
 
 class FakeUnitOfWork(BaseFakeUnitOfWork, UnitOfWork):
     """The inventory's state: `committed["locations"]` (DEFAULT, as the migration makes it),
-    `["levels"]` (by product and location), `["movements"]`, `["keys"]`, `["holds"]` (by id)
+    `["levels"]` (by product and location), `["movements"]`, `["keys"]`, `["holds"]` (by id),
+    `["retired"]` (product ids), `["inbox"]`, `["entries"]` (the catalog's news by product)
     and the committed events; `is_open` while a `with` block runs."""
 
     check_event = staticmethod(functools.partial(check_message, MESSAGES))
 
     def __init__(self) -> None:
         locations = {DEFAULT_LOCATION_ID: DEFAULT_LOCATION}
-        super().__init__(locations=locations, levels={}, movements=[], keys={}, holds={})
+        super().__init__(
+            locations=locations,
+            levels={},
+            movements=[],
+            keys={},
+            holds={},
+            retired=set(),
+            inbox={},
+            entries={},
+        )
         self.is_open = False
 
     def __enter__(self) -> FakeUnitOfWork:
@@ -402,11 +457,17 @@ class FakeUnitOfWork(BaseFakeUnitOfWork, UnitOfWork):
     def open_repositories(self, state: dict[str, Any]) -> None:
         self.locations = FakeLocationRepository(state["locations"])
         self.stock = FakeStockRepository(
-            state["levels"], state["locations"], state["holds"], lambda: self.clock
+            state["levels"],
+            state["locations"],
+            state["holds"],
+            lambda: self.clock,
+            state["retired"],
         )
         self.movements = FakeMovementRepository(state["movements"])
         self.reservations = FakeReservationRepository(state["holds"])
         self.idempotency = FakeIdempotencyStore(state["keys"])
+        self.inbox = FakeInboxRepository(state["inbox"])
+        self.catalog_entries = FakeCatalogEntryRepository(state["entries"])
 
     @property
     def movement_deltas(self) -> list[int]:

@@ -15,7 +15,7 @@ from app.domain.errors import (
 )
 from app.domain.models import ProductStatus, StockChangeReason, StockLevel
 from app.domain.schemas import AdjustStock, SetReorderPoint, SetStock
-from tests.unit.fakes import FakeCatalog, FakeStockRepository
+from tests.unit.fakes import FakeCatalog, FakeStockRepository, FakeUnitOfWork
 
 
 def adjust(product_id: UUID, delta: int, key: str | None = None) -> AdjustStock:
@@ -87,7 +87,7 @@ def test_the_catalog_is_asked_with_no_transaction_open(product, catalog, uow):
 def test_the_catalog_check_returns_the_product_with_its_status(product):
     catalog = FakeCatalog()
     catalog.add(product, ProductStatus.ARCHIVED)
-    found = use_cases.require_product(product, catalog=catalog)
+    found = use_cases.require_product(product, uow=FakeUnitOfWork(), catalog=catalog)
     assert (found.id, found.status) == (product, ProductStatus.ARCHIVED)
 
 

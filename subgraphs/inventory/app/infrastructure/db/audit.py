@@ -1,9 +1,9 @@
 """The audit: every stock invariant of the design checked against the database itself, with
 the statements of record, so that what a bug or a hand-made UPDATE broke is found and named.
 
-What it cannot check: holds of products the catalog deleted (inventory does not hear of
-deletions until the catalog's events reach it), and a stored reserved counter (there is none:
-`reserved` is always summed from the holds, see `repositories.reserved_at`).
+What it cannot check: a stored reserved counter (there is none: `reserved` is always summed
+from the holds, see `repositories.reserved_at`), and deletions inventory has not heard of yet
+(an event still on its way, or, without a broker, a product not looked up since).
 """
 
 from __future__ import annotations
@@ -107,11 +107,32 @@ def no_hold_on_an_inactive_location(connection: sa.Connection, now: datetime) ->
     ]
 
 
+def no_hold_on_a_deleted_product(connection: sa.Connection, now: datetime) -> list[str]:
+    """No ACTIVE, unexpired hold is on a level retired because the catalog deleted its
+    product (its retirement released them)."""
+    statement = (
+        select(holds.c.id, holds.c.reference, holds.c.product_id)
+        .join(
+            levels,
+            (levels.c.product_id == holds.c.product_id)
+            & (levels.c.location_id == holds.c.location_id),
+        )
+        .where(
+            holds.c.status == "ACTIVE", holds.c.expires_at > now, levels.c.retired_at.is_not(None)
+        )
+    )
+    return [
+        f"reservation {row.id} ({row.reference}): ACTIVE on deleted product {row.product_id}"
+        for row in connection.execute(statement)
+    ]
+
+
 CHECKS: tuple[Check, ...] = (
     on_hand_not_negative,
     levels_are_the_sum_of_their_movements,
     reserved_within_on_hand,
     no_hold_on_an_inactive_location,
+    no_hold_on_a_deleted_product,
 )
 
 

@@ -52,6 +52,8 @@ class StockLevelRow(Base):
     reorder_point: Mapped[int] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Set when the catalog deleted the product: reads and lists leave the level out.
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
         CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
@@ -155,3 +157,24 @@ class ReservationRow(Base):
         ),
         Index("ix_reservations_reference", "reference"),
     )
+
+
+class InboxMessageRow(Base):
+    """A message of the catalog applied: its eventId, claimed in its effect's transaction."""
+
+    __tablename__ = "inbox_messages"
+
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class CatalogEntryRow(Base):
+    """What inventory heard of a product from the catalog (status, deletion), and as of when."""
+
+    __tablename__ = "catalog_products"
+
+    product_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    status: Mapped[str | None] = mapped_column(String(16))
+    deleted: Mapped[bool] = mapped_column(Boolean)
+    as_of: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -34,7 +34,12 @@ from app.domain.models import (
 from app.domain.repositories import (
     StockRepository,
 )
-from app.infrastructure.db.models import LocationRow, ReservationRow, StockLevelRow
+from app.infrastructure.db.models import (
+    CatalogEntryRow,
+    LocationRow,
+    ReservationRow,
+    StockLevelRow,
+)
 from app.infrastructure.db.rows import (
     to_level,
 )
@@ -42,6 +47,9 @@ from app.infrastructure.db.rows import (
 levels = StockLevelRow.__table__
 locations = LocationRow.__table__
 holds = ReservationRow.__table__
+entries = CatalogEntryRow.__table__
+# What reads see: the levels of products the catalog has not deleted.
+CURRENT = levels.c.retired_at.is_(None)
 
 # A level's columns as a write found (and locked) them, each a scalar subquery of the CTE.
 Found = dict[str, ScalarSelect[Any]]
@@ -93,7 +101,7 @@ def with_reserved(now: datetime, *, returning: bool = False) -> list[Any]:
 def filter_conditions(filter: StockLevelFilter, *, now: datetime) -> list[ColumnElement[bool]]:
     """Turn a filter into conditions on the levels table (low and out of stock judged on
     what is available, as the levels' fields are)."""
-    conditions: list[ColumnElement[bool]] = []
+    conditions: list[ColumnElement[bool]] = [CURRENT]
     if filter.product_ids is not None:
         conditions.append(levels.c.product_id.in_(filter.product_ids))
     if filter.location_ids is not None:
@@ -129,7 +137,7 @@ class SqlAlchemyStockRepository(StockRepository):
 
     def get_many(self, product_ids: Sequence[UUID], location_id: UUID) -> list[StockLevel]:
         statement = select(*self._columns()).where(
-            levels.c.product_id.in_(product_ids), levels.c.location_id == location_id
+            levels.c.product_id.in_(product_ids), levels.c.location_id == location_id, CURRENT
         )
         return [to_level(row) for row in self.session.execute(statement)]
 
@@ -137,7 +145,7 @@ class SqlAlchemyStockRepository(StockRepository):
         statement = (
             select(*self._columns(), locations.c.active.label("location_active"))
             .join(locations, locations.c.id == levels.c.location_id)
-            .where(levels.c.product_id.in_(product_ids))
+            .where(levels.c.product_id.in_(product_ids), CURRENT)
         )
         return [(to_level(row), row.location_active) for row in self.session.execute(statement)]
 
@@ -157,7 +165,8 @@ class SqlAlchemyStockRepository(StockRepository):
         return self.session.execute(statement).scalar_one()
 
     def holds_stock(self, location_id: UUID) -> bool:
-        stocked = levels.c.location_id == location_id, levels.c.on_hand > 0
+        # A retired level's stock takes no writes any more: it does not keep a location open.
+        stocked = levels.c.location_id == location_id, levels.c.on_hand > 0, CURRENT
         held = (
             holds.c.location_id == location_id,
             holds.c.status == "ACTIVE",
@@ -256,8 +265,20 @@ class SqlAlchemyStockRepository(StockRepository):
         assert found is not None  # committed before this write started, so still there
         return self._leave_as_found(found)
 
+    def retire(self, product_ids: Sequence[UUID], *, now: datetime) -> int:
+        statement = (
+            update(levels)
+            .where(levels.c.product_id.in_(product_ids), CURRENT)
+            .values(retired_at=now)
+        )
+        return self.session.execute(statement).rowcount
+
     def _start_tracking(self, product_id: UUID, location_id: UUID, *, now: datetime) -> bool:
-        """Insert the level at zero unless it exists; return whether this inserted it."""
+        """Insert the level at zero unless it exists; return whether this inserted it.
+
+        A write whose lookup found the product just before its deletion was applied starts
+        the level retired, like the product's other levels."""
+        deleted = entries.c.product_id == product_id, entries.c.deleted
         values = {
             "product_id": product_id,
             "location_id": location_id,
@@ -265,6 +286,7 @@ class SqlAlchemyStockRepository(StockRepository):
             "reorder_point": 0,
             "version": 0,
             "updated_at": now,
+            "retired_at": select(entries.c.as_of).where(*deleted).scalar_subquery(),
         }
         return insert_ignoring_conflicts(self.session, levels, values)
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.domain.models import Reservation, ReservationStatus
@@ -67,6 +67,10 @@ class SqlAlchemyReservationRepository(ReservationRepository):
     def get_many(self, reservation_ids: Sequence[UUID]) -> list[Reservation]:
         return self._all(select(holds).where(holds.c.id.in_(reservation_ids)))
 
+    def count_active(self, *, now: datetime) -> int:
+        counted = select(func.count()).where(holds.c.status == ACTIVE, holds.c.expires_at > now)
+        return self.session.execute(counted).scalar_one()
+
     def finish(
         self,
         status: ReservationStatus,
@@ -76,6 +80,7 @@ class SqlAlchemyReservationRepository(ReservationRepository):
         product_ids: Sequence[UUID] | None = None,
         expiring_before: datetime | None = None,
         unexpired_at: datetime | None = None,
+        created_since: datetime | None = None,
         limit: int | None = None,
     ) -> list[Reservation]:
         conditions: list[Any] = [holds.c.status == ACTIVE]
@@ -89,6 +94,8 @@ class SqlAlchemyReservationRepository(ReservationRepository):
             conditions.append(holds.c.expires_at <= expiring_before)
         if unexpired_at is not None:
             conditions.append(holds.c.expires_at > unexpired_at)
+        if created_since is not None:
+            conditions.append(holds.c.created_at >= created_since)
         if limit is not None:
             # UPDATE has no LIMIT: pick the rows first (oldest expiry first).
             picked = select(holds.c.id).where(*conditions).order_by(holds.c.expires_at)

@@ -6,6 +6,10 @@ from sqlalchemy.orm import Session
 from subgraph_kit.sql.unit_of_work import SessionUnitOfWork
 
 from app.domain.repositories import UnitOfWork
+from app.infrastructure.db.catalog import (
+    SqlAlchemyCatalogEntryRepository,
+    SqlAlchemyInboxRepository,
+)
 from app.infrastructure.db.idempotency import SqlAlchemyIdempotencyStore
 from app.infrastructure.db.locations import SqlAlchemyLocationRepository
 from app.infrastructure.db.models import Base
@@ -15,8 +19,8 @@ from app.infrastructure.db.reservations import SqlAlchemyReservationRepository
 
 
 class SqlAlchemyUnitOfWork(SessionUnitOfWork, UnitOfWork):
-    """One Session per unit of work: locations, levels, movements, holds, keys and the outbox
-    share it."""
+    """One Session per unit of work: locations, levels, movements, holds, keys, the catalog's
+    news and inbox, and the outbox share it."""
 
     metadata = Base.metadata
 
@@ -26,3 +30,5 @@ class SqlAlchemyUnitOfWork(SessionUnitOfWork, UnitOfWork):
         self.movements = SqlAlchemyMovementRepository(session)
         self.reservations = SqlAlchemyReservationRepository(session)
         self.idempotency = SqlAlchemyIdempotencyStore(session)
+        self.inbox = SqlAlchemyInboxRepository(session)
+        self.catalog_entries = SqlAlchemyCatalogEntryRepository(session)
