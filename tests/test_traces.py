@@ -380,3 +380,52 @@ def test_products_relay_publishes_an_update_in_the_trace_of_the_change(
     )
     (publish,) = [s for s in spans if s.kind == "PRODUCER"]
     assert publish.attributes["messaging.rabbitmq.destination.routing_key"] == "product.updated"
+
+
+REMOVE = "mutation Remove($id: ID!) { deleteProduct(id: $id) { deletedId userErrors { code } } }"
+
+
+def test_inventorys_consumer_applies_a_deletion_in_the_trace_of_the_change(
+    stack: Stack, api_key: str, receiver: OtlpReceiver, messages: QueueTap, exchange_prefix: str
+) -> None:
+    product_id, trace_id = new_product(stack, api_key), secrets.token_hex(16)
+    assert (
+        adjust_with_traceparent(
+            stack, api_key, product_id, f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01"
+        )["data"]["adjustStock"]["userErrors"]
+        == []
+    )
+    queue = exchange_prefix + "inventory.catalog"
+
+    response = httpx.post(
+        stack["products"].graphql_url,
+        json={"query": REMOVE, "variables": {"id": product_id}},
+        headers={"X-API-Key": api_key, "traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01"},
+        timeout=10,
+        trust_env=False,
+    )
+    consumed = f"process {queue}"
+    spans = receiver.wait_for(
+        trace_id,
+        lambda spans: (
+            any((s.service, s.name) == ("inventory", consumed) for s in spans)
+            and any(is_sql(s) and s.service == "inventory" for s in spans)
+        ),
+    )
+
+    assert response.json()["data"]["deleteProduct"]["userErrors"] == [], response.json()
+    (publish,) = [s for s in spans if (s.service, s.kind) == ("products", "PRODUCER")]
+    (process,) = [s for s in spans if (s.service, s.name) == ("inventory", consumed)]
+    assert process.kind == "CONSUMER"
+    assert process.parent_span_id == publish.span_id
+    assert process.attributes["messaging.destination.name"] == queue
+    assert process.attributes["messaging.rabbitmq.destination.routing_key"] == "product.deleted"
+    assert process.attributes["messaging.message.id"] == publish.attributes["messaging.message.id"]
+    # What the consumer wrote (the inbox, the retired level) is SQL under its span.
+    written = [s for s in spans if s.service == "inventory" and is_sql(s)]
+    assert written
+    assert all(f"inventory:{consumed}" in ancestors(s, spans) for s in written)
+    assert ancestors(process, spans)[:2] == [
+        "products:publish " + exchange_prefix + EXCHANGES["products"],
+        "products:mutation Remove",
+    ]

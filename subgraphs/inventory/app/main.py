@@ -46,15 +46,8 @@ def create_app(settings: Settings | None = None, catalog: CatalogClient | None =
     settings = settings or get_settings()
     runtime = build_runtime(settings, catalog)
     keep = timedelta(hours=settings.idempotency_ttl_hours)
-    consumer = (
-        None
-        if settings.broker_url is None
-        else CatalogConsumer(
-            url=settings.broker_url,
-            prefix=settings.broker_exchange_prefix,
-            apply=lambda command: runtime.run(apply_catalog_event, command),
-        )
-    )
+    # Made once the app factory has set up tracing (its spans need the tracer provider).
+    consumer: CatalogConsumer | None = None
 
     def sweep() -> None:
         sweep_expired_reservations(uow=runtime.uow())
@@ -101,5 +94,12 @@ def create_app(settings: Settings | None = None, catalog: CatalogClient | None =
         lifespan=lifespan,
         example_query=EXAMPLE_QUERY,
     )
+    if settings.broker_url is not None:
+        consumer = CatalogConsumer(
+            url=settings.broker_url,
+            prefix=settings.broker_exchange_prefix,
+            apply=lambda command: runtime.run(apply_catalog_event, command),
+            tracer_provider=runtime.tracer_provider,
+        )
     app.state.consumer = consumer
     return app

@@ -28,7 +28,9 @@ from faststream.rabbit import (
     RabbitQueue,
 )
 from faststream.rabbit.subscriber import RabbitSubscriber
+from opentelemetry.trace import TracerProvider
 from subgraph_kit.messaging.messages import routing_key
+from subgraph_kit.observability.messaging import consuming
 
 from app.application.catalog_events import Applied
 from app.domain.catalog_schemas import ApplyCatalogEvent, CatalogEventType
@@ -103,10 +105,15 @@ async def _raw_body(message: Any) -> bytes:
 
 
 def declare_catalog_subscriber(
-    broker: RabbitBroker, *, apply: Apply, prefix: str = ""
+    broker: RabbitBroker,
+    *,
+    apply: Apply,
+    prefix: str = "",
+    tracer_provider: TracerProvider | None = None,
 ) -> RabbitSubscriber:
     """Declare on `broker` the subscriber of `inventory.catalog` (bound to `catalog.events`)
-    that hands each event to `apply` and acknowledges it once applied."""
+    that hands each event to `apply` and acknowledges it once applied; with a tracer
+    provider, each message is processed in a CONSUMER span in the trace of its publish."""
     subscriber = broker.subscriber(
         catalog_queue(prefix),
         catalog_exchange(prefix),
@@ -133,7 +140,14 @@ def declare_catalog_subscriber(
             await message.ack()
             return
         try:
-            outcome = await apply(command)
+            with consuming(
+                message.headers,
+                queue=prefix + QUEUE,
+                routing_key=key,
+                provider=tracer_provider,
+                message_id=message.message_id,
+            ):
+                outcome = await apply(command)
         except Exception:
             attempt = int((message.headers or {}).get("x-delivery-count") or 0) + 1
             logger.exception(
@@ -155,11 +169,21 @@ class CatalogConsumer:
     trying to connect in the background (the service serves meanwhile); once connected,
     reconnecting after an outage is left to aio-pika's robust connection (every 5 s)."""
 
-    def __init__(self, *, url: str, apply: Apply, prefix: str = "", retry_seconds: float = 2.0):
+    def __init__(
+        self,
+        *,
+        url: str,
+        apply: Apply,
+        prefix: str = "",
+        retry_seconds: float = 2.0,
+        tracer_provider: TracerProvider | None = None,
+    ):
         self.prefix = prefix
         self.retry_seconds = retry_seconds
         self.broker = RabbitBroker(url, logger=logger, log_level=logging.DEBUG)
-        self.subscriber = declare_catalog_subscriber(self.broker, apply=apply, prefix=prefix)
+        self.subscriber = declare_catalog_subscriber(
+            self.broker, apply=apply, prefix=prefix, tracer_provider=tracer_provider
+        )
         self.started = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
