@@ -8,6 +8,9 @@ the gateway. Afterwards both outboxes drain, and:
 
 - every event either service committed reached its exchange exactly once (a tap binds its own
   queue to both exchanges and counts message ids), none twice from the two relays;
+- the two inventory consumers of `inventory.catalog` applied every catalog event (its id is
+  in the inbox), no hold ended twice, and every deleted product has no active hold and no
+  listed level left;
 - inventory's audit command finds no broken invariant.
 """
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import os
 import random
 import subprocess
@@ -321,6 +325,25 @@ def drained(databases: dict[str, str]) -> dict[str, dict[str, str]]:
         time.sleep(0.5)
 
 
+def rows(url: str, query: str, **params: Any) -> list[Any]:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return list(connection.execute(sa.text(query), params))
+    finally:
+        engine.dispose()
+
+
+def inbox_holding(url: str, event_ids: set[str]) -> set[str]:
+    """The ids in inventory's inbox once it holds all of `event_ids` (or after 10 s)."""
+    deadline = time.monotonic() + 10
+    while True:
+        found = {str(row.event_id) for row in rows(url, "SELECT event_id FROM inbox_messages")}
+        if event_ids <= found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
+
+
 def test_two_replicas_of_each_share_the_outbox_and_keep_every_invariant(
     replicas: Replicas, api_key: str, databases: dict[str, str], broker_url: str, exchanges
 ) -> None:
@@ -351,6 +374,27 @@ def test_two_replicas_of_each_share_the_outbox_and_keep_every_invariant(
     assert {"ReservationCommitted", "ReservationReleased", "StockChanged"} <= set(
         events["inventory"].values()
     )
+    # The consumers: every catalog event applied, once; each hold ended at most once; every
+    # deleted product's holds freed and its levels retired.
+    inventory = databases["inventory"]
+    assert inbox_holding(inventory, set(events["products"])) == set(events["products"])
+    ended = Counter(
+        json.loads(message.body)["payload"]["reservationId"]
+        for message in stock_messages
+        if message.type in {"ReservationCommitted", "ReservationReleased", "ReservationExpired"}
+    )
+    assert [hold for hold, times in ended.items() if times > 1] == []
+    assert load.deleted
+    for product in load.deleted:
+        left = rows(
+            inventory,
+            "SELECT (SELECT count(*) FROM stock_levels WHERE product_id = :p"
+            "        AND retired_at IS NULL) AS levels,"
+            "       (SELECT count(*) FROM reservations WHERE product_id = :p"
+            "        AND status = 'ACTIVE') AS holds",
+            p=uuid.UUID(product),
+        )
+        assert (left[0].levels, left[0].holds) == (0, 0), product
     audit = subprocess.run(
         [sys.executable, "-m", "app", "audit"],
         cwd=ROOT / "subgraphs" / "inventory",
