@@ -17,19 +17,16 @@ from strawberry import Schema
 from subgraph_kit_testing.databases import schema_drift
 
 
-def assert_sdl_matches_snapshot(schema: Schema, service_root: Path) -> None:
-    """Fail, naming the fix, when `schema.graphql` differs from what the code exports."""
-    snapshot = service_root / "schema.graphql"
-    assert snapshot.read_text() == schema.as_str() + "\n", (
-        "schema.graphql is stale: run `make schema` and commit it (then `make compose`)."
-    )
-
-
-def assert_asyncapi_matches_snapshot(document: str, service_root: Path) -> None:
-    """Fail, naming the fix, when `asyncapi.json` differs from the document the code makes."""
-    snapshot = service_root / "asyncapi.json"
-    assert snapshot.read_text() == document, (
-        "asyncapi.json is stale: run `make schema` and commit it."
+def assert_snapshots_match(service_root: Path, *, schema: Schema, asyncapi: str) -> None:
+    """Fail, naming the fix, when `schema.graphql` differs from the SDL `schema` exports or
+    `asyncapi.json` from the AsyncAPI document the code makes."""
+    stale = [
+        name
+        for name, made in (("schema.graphql", schema.as_str() + "\n"), ("asyncapi.json", asyncapi))
+        if (service_root / name).read_text() != made
+    ]
+    assert stale == [], (
+        f"{' and '.join(stale)} stale: run `make schema` and commit (then `make compose`)."
     )
 
 

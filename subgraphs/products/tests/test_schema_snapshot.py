@@ -1,18 +1,10 @@
-"""The committed schema.graphql and asyncapi.json are exactly what the code exports (refresh:
-`make schema`)."""
+"""The committed schema.graphql and asyncapi.json are what the code exports (`make schema`)."""
 
-from subgraph_kit_testing.contract import (
-    assert_asyncapi_matches_snapshot,
-    assert_sdl_matches_snapshot,
-)
+from subgraph_kit_testing.contract import assert_snapshots_match
 
 from app.infrastructure import asyncapi
 from app.infrastructure.api.graphql.schema import schema
 
 
-def test_exported_sdl_equals_the_committed_schema_graphql(service_root):
-    assert_sdl_matches_snapshot(schema, service_root)
-
-
-def test_generated_asyncapi_equals_the_committed_asyncapi_json(service_root):
-    assert_asyncapi_matches_snapshot(asyncapi.document(), service_root)
+def test_the_committed_sdl_and_asyncapi_are_what_the_code_exports(service_root):
+    assert_snapshots_match(service_root, schema=schema, asyncapi=asyncapi.document())

@@ -54,10 +54,6 @@ async def tap(broker_url: str, exchange_prefix: str) -> AsyncIterator[ExchangeTa
         yield tapped
 
 
-def outbox(app: FastAPI) -> dict[str, str]:
-    return outbox_events(app.state.runtime.engine)
-
-
 async def stock_history(app: FastAPI, product: str) -> None:
     """Receive, sell out, set again, and a sale refused for want of stock (rolled back)."""
     async with in_process(app, **{"X-API-Key": API_KEY}) as client:
@@ -98,7 +94,7 @@ async def test_every_committed_stock_event_reaches_the_exchange_once_with_its_ke
     broker_app: FastAPI, tap: ExchangeTap, product: str
 ):
     await stock_history(broker_app, product)
-    committed = outbox(broker_app)
+    committed = outbox_events(broker_app.state.runtime.engine)
 
     assert await anyio.to_thread.run_sync(relay, broker_app) == len(committed)
     assert await anyio.to_thread.run_sync(relay, broker_app) == 0
@@ -118,7 +114,7 @@ async def test_a_broker_cut_off_keeps_stock_events_pending_until_it_is_back(
 ):
     broker_proxy.cut("refuse")
     await stock_history(broker_app, product)
-    committed = outbox(broker_app)
+    committed = outbox_events(broker_app.state.runtime.engine)
 
     assert await anyio.to_thread.run_sync(relay, broker_app) == 0
     broker_proxy.restore()

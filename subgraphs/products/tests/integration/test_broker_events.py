@@ -62,10 +62,6 @@ async def tap(broker_url: str, exchange_prefix: str) -> AsyncIterator[ExchangeTa
         yield tapped
 
 
-def outbox(app: FastAPI) -> dict[str, str]:
-    return outbox_events(app.state.runtime.engine)
-
-
 def pending(app: FastAPI) -> int:
     with app.state.runtime.engine.connect() as connection:
         query = "SELECT count(*) FROM outbox_events WHERE sent_at IS NULL"
@@ -91,7 +87,7 @@ async def mixed_history(client) -> None:
 
 
 def assert_each_committed_event_arrived_once(app: FastAPI, tap: ExchangeTap) -> None:
-    committed = outbox(app)
+    committed = outbox_events(app.state.runtime.engine)
     arrived = [message.message_id for message in tap.messages]
     assert len(committed) == 6  # 3 creates, 2 updates, 1 delete; none for the refusal
     assert sorted(arrived) == sorted(committed)  # each once: a duplicate would show twice
