@@ -1,0 +1,258 @@
+"""A faster executor for plain fields: the same answers as graphql-core's, with less per-field work.
+
+graphql-core completes every field alike: a path, an info object, the resolver through its
+wrappers, then `complete_value` down the type's wrappers. Most of a page's fields are none
+of that: a Strawberry field without resolver (an attribute) of a scalar, enum or object type,
+no arguments, no middleware. For those, `execute_fields` reads the attribute and coerces the
+leaf itself (an object's fields go on through `execute_fields`); whatever is not the plain
+happy case (null where it may not be, an awaitable, an exception, a failed coercion, an
+`is_type_of` check, `@defer`) runs the field through graphql-core's own `execute_field`, so
+errors, their paths and null propagation are graphql-core's.
+
+It overrides graphql-core's `Executor.execute_fields`, which is not public API: the versions
+it was written against are pinned (requirements.txt) and `tests/test_graphql_fast_path.py`
+fails when they change. GRAPHQL_FAST_PATH=0 (`ServiceSettings.graphql_fast_path`) turns it
+off; a context may also carry `graphql_fast_path = False` (the differential tests do).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import Any, NamedTuple
+
+from graphql import (
+    GraphQLBoolean,
+    GraphQLField,
+    GraphQLID,
+    GraphQLLeafType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLScalarType,
+    GraphQLString,
+    is_leaf_type,
+    is_object_type,
+)
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql.pyutils import AwaitableOrValue, Path, Undefined, gather_with_cancel
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.field import StrawberryField
+
+# What the fast path was written against: tests/test_graphql_fast_path.py checks these.
+WRITTEN_FOR = {"graphql-core": "3.3.2", "strawberry-graphql": "0.341.2"}
+
+
+class Plain(NamedTuple):
+    """How to complete one field without graphql-core's per-field machinery."""
+
+    attribute: str  # the Python attribute the default resolver reads
+    type: GraphQLOutputType  # the field's type, whose nullability decides where errors stop
+    nullable: bool
+    leaf: GraphQLLeafType | None  # a scalar or enum, else
+    object_type: GraphQLObjectType | None  # an object type without `is_type_of`
+    same: type | None  # values of this exact type the leaf's coercion returns unchanged
+
+
+# The built-in scalars whose coercion returns a value of this exact type as it is.
+UNCHANGED: dict[GraphQLScalarType, type] = {
+    GraphQLString: str,
+    GraphQLID: str,
+    GraphQLBoolean: bool,
+}
+# Types whose values are neither exceptions nor awaitable (both are properties of the type),
+# learnt as they come: graphql-core's `complete_value` checks each value for both.
+_settled: set[type] = {str, int, float, bool}
+
+# By id of a GraphQLField (unhashable), kept alive beside its Plain, or None, so the id
+# cannot be reused; a schema's fields live as long as the process.
+_plans: dict[int, tuple[GraphQLField, Plain | None]] = {}
+
+
+def plan(field: GraphQLField) -> Plain | None:
+    """The field's Plain if it is an attribute of a leaf or plain object type, else None."""
+    known = _plans.get(id(field))
+    if known is not None:
+        return known[1]
+    definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    found = None
+    if (
+        isinstance(definition, StrawberryField)
+        and definition.is_basic_field
+        and getattr(field.resolve, "_is_default", False)
+        and not field.args
+        and definition.python_name
+    ):
+        nullable = not isinstance(field.type, GraphQLNonNull)
+        named: Any = field.type if nullable else field.type.of_type  # type: ignore[attr-defined]
+        attribute = definition.python_name
+        if is_leaf_type(named):
+            same = UNCHANGED.get(named)
+            found = Plain(attribute, field.type, nullable, named, None, same)
+        elif is_object_type(named) and named.is_type_of is None:
+            found = Plain(attribute, field.type, nullable, None, named, None)
+    _plans[id(field)] = (field, found)
+    return found
+
+
+def settled(value: Any, is_awaitable: Any) -> bool:
+    """Whether `value` is neither an exception nor awaitable, remembering its type if so."""
+    kind = type(value)
+    if kind in _settled:
+        return True
+    if value.__class__ is not kind or isinstance(value, Exception) or is_awaitable(value):
+        return False
+    _settled.add(kind)
+    return True
+
+
+def wanted(context: Any) -> bool:
+    """Whether this request may take the fast path: the app's setting, else the context's."""
+    request = getattr(context, "request", None)
+    runtime = getattr(getattr(getattr(request, "app", None), "state", None), "runtime", None)
+    if runtime is not None:
+        return bool(runtime.settings.graphql_fast_path)
+    return bool(getattr(context, "graphql_fast_path", True))
+
+
+class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's executor, with plain fields completed directly (see the module)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        middleware = self.middleware_manager
+        self.fast = wanted(self.context_value) and not (middleware and middleware.middlewares)
+        self.step_cache: dict[tuple[str, int], tuple[GroupedFieldSet, list[Any]]] = {}
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> AwaitableOrValue[dict[str, Any]]:
+        if not self.fast:
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        # graphql-core's loop (Executor.execute_fields), with the plain fields completed first.
+        results: dict[str, Any] = {}
+        is_awaitable = self.is_awaitable
+        awaitable_fields: list[str] = []
+        try:
+            for response_name, field_details_list, found in self.steps(
+                parent_type, grouped_field_set
+            ):
+                result: Any = Undefined
+                if found is not None:
+                    try:
+                        value = getattr(source_value, found.attribute)
+                    except Exception:
+                        value = Undefined
+                    if value is None:
+                        if found.nullable:
+                            results[response_name] = None
+                            continue
+                    elif value is Undefined:
+                        pass
+                    elif found.leaf is not None:
+                        if type(value) is found.same:
+                            results[response_name] = value
+                            continue
+                        if settled(value, is_awaitable):
+                            try:
+                                coerced = found.leaf.coerce_output_value(value)
+                            except Exception:
+                                coerced = None
+                            if coerced is not None and coerced is not Undefined:
+                                results[response_name] = coerced
+                                continue
+                    elif settled(value, is_awaitable):
+                        result = self.plain_object(
+                            found, value, path, response_name, parent_type, field_details_list
+                        )
+                if result is Undefined:
+                    field_path = Path(path, response_name, parent_type.name)
+                    result = self.execute_field(
+                        parent_type, source_value, field_details_list, field_path, position_context
+                    )
+                if result is not Undefined:
+                    results[response_name] = result
+                    if is_awaitable(result):
+                        awaitable_fields.append(response_name)
+        except Exception:
+            if awaitable_fields:
+                self.settle_in_background([results[field] for field in awaitable_fields])
+            raise
+        if not awaitable_fields:
+            return results
+        return self.gather_fields(results, awaitable_fields)
+
+    def steps(
+        self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
+    ) -> list[tuple[str, FieldDetailsList, Plain | None]]:
+        """Each field of the set with its Plain (None: graphql-core completes it), once per
+        request: graphql-core collects a list's items' subfields once, in one object."""
+        key = (parent_type.name, id(grouped_field_set))
+        known = self.step_cache.get(key)
+        if known is not None:
+            return known[1]
+        found = []
+        for response_name, field_details_list in grouped_field_set.items():
+            node = field_details_list[0].node
+            field = self.schema.get_field(parent_type, node.name.value)
+            plain = plan(field) if field is not None and not node.arguments else None
+            found.append((response_name, field_details_list, plain))
+        self.step_cache[key] = (grouped_field_set, found)
+        return found
+
+    def plain_object(
+        self,
+        found: Plain,
+        value: Any,
+        path: Path | None,
+        response_name: str,
+        parent_type: GraphQLObjectType,
+        field_details_list: FieldDetailsList,
+    ) -> Any:
+        """An object field completed as `execute_field` would, or Undefined for it to."""
+        object_type: GraphQLObjectType = found.object_type  # type: ignore[assignment]
+        grouped, defers, _ = self.collect_subfields(object_type, field_details_list)
+        if defers:
+            return Undefined
+        field_path = Path(path, response_name, parent_type.name)
+        try:
+            completed = self.execute_fields(object_type, value, field_path, grouped, None)
+        except Exception as error:
+            self.handle_field_error(error, found.type, field_details_list, field_path)
+            return None
+        if not self.is_awaitable(completed):
+            return completed
+        return self.await_field(completed, found, field_details_list, field_path)
+
+    async def await_field(
+        self,
+        completed: Awaitable[Any],
+        found: Plain,
+        field_details_list: FieldDetailsList,
+        field_path: Path,
+    ) -> Any:
+        """As `execute_field` awaits a completed object: an error is the field's."""
+        try:
+            return await completed
+        except Exception as error:
+            self.handle_field_error(error, found.type, field_details_list, field_path)
+            return None
+
+    async def gather_fields(
+        self, results: dict[str, Any], awaitable_fields: list[str]
+    ) -> dict[str, Any]:
+        """As `execute_fields` awaits the fields that returned awaitables."""
+        if len(awaitable_fields) == 1:
+            field = awaitable_fields[0]
+            results[field] = await results[field]
+        else:
+            awaited = await gather_with_cancel(*(results[field] for field in awaitable_fields))
+            results.update(zip(awaitable_fields, awaited, strict=True))
+        return results
