@@ -57,6 +57,8 @@ def test_the_executor_methods_it_calls_keep_their_signatures():
         "collect_subfields": "(self, return_type, field_details_list)",
         "handle_field_error": "(self, raw_error, return_type, field_details_list, path)",
         "settle_in_background": "(self, awaitables)",
+        "complete_list_item_value": "(self, item, complete_results, item_type, "
+        "field_details_list, info, item_path, position_context)",
     }
     for name, expected in signatures.items():
         parameters = inspect.signature(getattr(Executor, name)).parameters

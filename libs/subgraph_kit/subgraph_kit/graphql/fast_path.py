@@ -95,6 +95,12 @@ def plan(field: GraphQLField) -> Plain | None:
     return found
 
 
+def plain_object_type(type_: GraphQLOutputType) -> GraphQLObjectType | None:
+    """The object type of a list's items (`T` or `T!`) if it has no `is_type_of`, else None."""
+    named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+    return named if is_object_type(named) and named.is_type_of is None else None  # type: ignore[union-attr,return-value]
+
+
 def settled(value: Any, is_awaitable: Any) -> bool:
     """Whether `value` is neither an exception nor awaitable, remembering its type if so."""
     kind = type(value)
@@ -229,20 +235,58 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return None
         if not self.is_awaitable(completed):
             return completed
-        return self.await_field(completed, found, field_details_list, field_path)
+        return self.await_field(completed, found.type, field_details_list, field_path)
+
+    def complete_list_item_value(
+        self,
+        item: Any,
+        complete_results: list[Any],
+        item_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        info: Any,
+        item_path: Path,
+        position_context: Any,
+    ) -> bool:
+        """A list's object item completed as graphql-core's `complete_list_item_value` would
+        (True: the appended value is awaitable); anything else it completes itself."""
+        object_type = plain_object_type(item_type) if self.fast else None
+        if object_type is not None and item is not None and settled(item, self.is_awaitable):
+            grouped, defers, _ = self.collect_subfields(object_type, field_details_list)
+            if not defers:
+                try:
+                    completed = self.execute_fields(object_type, item, item_path, grouped, None)
+                except Exception as error:
+                    self.handle_field_error(error, item_type, field_details_list, item_path)
+                    complete_results.append(None)
+                    return False
+                if self.is_awaitable(completed):
+                    awaited = self.await_field(completed, item_type, field_details_list, item_path)
+                    complete_results.append(awaited)
+                    return True
+                complete_results.append(completed)
+                return False
+        return super().complete_list_item_value(
+            item,
+            complete_results,
+            item_type,
+            field_details_list,
+            info,
+            item_path,
+            position_context,
+        )
 
     async def await_field(
         self,
         completed: Awaitable[Any],
-        found: Plain,
+        return_type: GraphQLOutputType,
         field_details_list: FieldDetailsList,
         field_path: Path,
     ) -> Any:
-        """As `execute_field` awaits a completed object: an error is the field's."""
+        """As graphql-core awaits a completed object: an error is the field's (or item's)."""
         try:
             return await completed
         except Exception as error:
-            self.handle_field_error(error, found.type, field_details_list, field_path)
+            self.handle_field_error(error, return_type, field_details_list, field_path)
             return None
 
     async def gather_fields(
