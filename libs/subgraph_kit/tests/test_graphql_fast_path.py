@@ -59,6 +59,8 @@ def test_the_executor_methods_it_calls_keep_their_signatures():
         "settle_in_background": "(self, awaitables)",
         "complete_list_item_value": "(self, item, complete_results, item_type, "
         "field_details_list, info, item_path, position_context)",
+        "ensure_valid_runtime_type": "(self, runtime_type_name, return_type, "
+        "field_details_list, info, result)",
     }
     for name, expected in signatures.items():
         parameters = inspect.signature(getattr(Executor, name)).parameters

@@ -30,6 +30,7 @@ from graphql import (
     GraphQLOutputType,
     GraphQLScalarType,
     GraphQLString,
+    is_abstract_type,
     is_leaf_type,
     is_object_type,
 )
@@ -93,12 +94,6 @@ def plan(field: GraphQLField) -> Plain | None:
             found = Plain(attribute, field.type, nullable, None, named, None)
     _plans[id(field)] = (field, found)
     return found
-
-
-def plain_object_type(type_: GraphQLOutputType) -> GraphQLObjectType | None:
-    """The object type of a list's items (`T` or `T!`) if it has no `is_type_of`, else None."""
-    named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
-    return named if is_object_type(named) and named.is_type_of is None else None  # type: ignore[union-attr,return-value]
 
 
 def settled(value: Any, is_awaitable: Any) -> bool:
@@ -166,7 +161,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                         if type(value) is found.same:
                             results[response_name] = value
                             continue
-                        if settled(value, is_awaitable):
+                        if type(value) in _settled or settled(value, is_awaitable):
                             try:
                                 coerced = found.leaf.coerce_output_value(value)
                             except Exception:
@@ -174,10 +169,13 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                             if coerced is not None and coerced is not Undefined:
                                 results[response_name] = coerced
                                 continue
-                    elif settled(value, is_awaitable):
+                    elif type(value) in _settled or settled(value, is_awaitable):
                         result = self.plain_object(
                             found, value, path, response_name, parent_type, field_details_list
                         )
+                        if type(result) is dict:  # completed, not awaitable
+                            results[response_name] = result
+                            continue
                 if result is Undefined:
                     field_path = Path(path, response_name, parent_type.name)
                     result = self.execute_field(
@@ -247,14 +245,24 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         item_path: Path,
         position_context: Any,
     ) -> bool:
-        """A list's object item completed as graphql-core's `complete_list_item_value` would
-        (True: the appended value is awaitable); anything else it completes itself."""
-        object_type = plain_object_type(item_type) if self.fast else None
-        if object_type is not None and item is not None and settled(item, self.is_awaitable):
-            grouped, defers, _ = self.collect_subfields(object_type, field_details_list)
+        """A list's object item (or an abstract type's, once resolved) completed as
+        graphql-core's `complete_list_item_value` would (True: the appended value is
+        awaitable); anything else it completes itself."""
+        if self.fast and item is not None and settled(item, self.is_awaitable):
+            try:
+                object_type = self.runtime_type(item_type, item, field_details_list, info)
+            except Exception as error:
+                self.handle_field_error(error, item_type, field_details_list, item_path)
+                complete_results.append(None)
+                return False
+            grouped, defers, _ = (
+                self.collect_subfields(object_type, field_details_list)
+                if object_type is not None
+                else (None, True, None)
+            )
             if not defers:
                 try:
-                    completed = self.execute_fields(object_type, item, item_path, grouped, None)
+                    completed = self.execute_fields(object_type, item, item_path, grouped, None)  # type: ignore[arg-type]
                 except Exception as error:
                     self.handle_field_error(error, item_type, field_details_list, item_path)
                     complete_results.append(None)
@@ -274,6 +282,23 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             item_path,
             position_context,
         )
+
+    def runtime_type(
+        self,
+        item_type: GraphQLOutputType,
+        item: Any,
+        field_details_list: FieldDetailsList,
+        info: Any,
+    ) -> GraphQLObjectType | None:
+        """The object type without `is_type_of` an item completes as: its type, or what its
+        abstract type resolves it to (as `complete_abstract_value` does); None for any other."""
+        named = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+        if is_abstract_type(named) and named.resolve_type is not None:  # type: ignore[union-attr]
+            resolved = named.resolve_type(item, info, named)  # type: ignore[union-attr]
+            if not isinstance(resolved, str):
+                return None
+            named = self.ensure_valid_runtime_type(resolved, named, field_details_list, info, item)
+        return named if is_object_type(named) and named.is_type_of is None else None  # type: ignore[union-attr,return-value]
 
     async def await_field(
         self,
