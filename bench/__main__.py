@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         runner.stop(fleet.values())  # before the last look at stock, so that every write is in
         settings = {"duration_s": args.duration, "concurrency": args.concurrency} | SETTINGS
         settings |= {"scale_duration_s": max(1.0, round(args.duration / 5)), "api_workers": 1}
+        settings["GRAPHQL_FAST_PATH"] = os.environ.get("GRAPHQL_FAST_PATH")  # unset: on
         document = {
             "started_at": started.isoformat(timespec="seconds"),
             "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
