@@ -104,3 +104,13 @@ def test_graphql_fast_path_is_a_setting_of_the_app(monkeypatch, value, expected)
         app=SimpleNamespace(state=SimpleNamespace(runtime=SimpleNamespace(settings=settings)))
     )
     assert wanted(SimpleNamespace(request=request, graphql_fast_path=True)) is expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("0", False), ("off", False), ("1", True), ("", True)]
+)
+def test_outside_an_app_graphql_fast_path_is_read_from_the_environment(
+    monkeypatch, value, expected
+):
+    monkeypatch.setenv("GRAPHQL_FAST_PATH", value)
+    assert wanted(SimpleNamespace()) is expected

@@ -12,11 +12,13 @@ errors, their paths and null propagation are graphql-core's.
 It overrides graphql-core's `Executor.execute_fields`, which is not public API: the versions
 it was written against are pinned (requirements.txt) and `tests/test_graphql_fast_path.py`
 fails when they change. GRAPHQL_FAST_PATH=0 (`ServiceSettings.graphql_fast_path`) turns it
-off; a context may also carry `graphql_fast_path = False` (the differential tests do).
+off; outside an app, a context's `graphql_fast_path` decides (the differential tests set it),
+else the variable itself.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Awaitable
 from typing import Any, NamedTuple
 
@@ -40,6 +42,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
+OFF = {"0", "false", "f", "no", "n", "off"}  # what pydantic reads as False
 # What the fast path was written against: tests/test_graphql_fast_path.py checks these.
 WRITTEN_FOR = {"graphql-core": "3.3.2", "strawberry-graphql": "0.341.2"}
 
@@ -108,12 +111,16 @@ def settled(value: Any, is_awaitable: Any) -> bool:
 
 
 def wanted(context: Any) -> bool:
-    """Whether this request may take the fast path: the app's setting, else the context's."""
+    """Whether this request may take the fast path: the app's setting; outside an app (a
+    schema executed in tests) the context's `graphql_fast_path`, else GRAPHQL_FAST_PATH."""
     request = getattr(context, "request", None)
     runtime = getattr(getattr(getattr(request, "app", None), "state", None), "runtime", None)
     if runtime is not None:
         return bool(runtime.settings.graphql_fast_path)
-    return bool(getattr(context, "graphql_fast_path", True))
+    said = getattr(context, "graphql_fast_path", None)
+    if said is not None:
+        return bool(said)
+    return os.environ.get("GRAPHQL_FAST_PATH", "").strip().lower() not in OFF
 
 
 class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
