@@ -67,7 +67,13 @@ up: migrate ## Run the stack on SQLite under ./data (or the DATABASE_URLs you se
 DURATION ?= 10
 CONCURRENCY ?= 16
 
-bench: install ## Throughput, latency and SQL cost beside a plain-SQL floor (see bench/)
+# The reference peer (bench/peer, Node): better-sqlite3 has no prebuilt binary it may fetch
+# here, so npm builds it with the C compiler (a minute or two, once).
+bench/peer/node_modules/.installed: bench/peer/package-lock.json
+	cd bench/peer && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+bench: install bench/peer/node_modules/.installed ## Throughput, latency and SQL cost beside a plain-SQL floor and a Node peer (see bench/)
 	$(PY) -m bench --duration $(DURATION) --concurrency $(CONCURRENCY) $(BENCH_ARGS)
 
 schema: install ## Refresh each subgraph's schema.graphql and asyncapi.json snapshots from the code

@@ -48,10 +48,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     option("--concurrency", type=int, default=16, help="connections (16)")
     server = os.environ.get("BENCH_DATABASE_URL") or None
     option("--database-url", default=server, help="Postgres (BENCH_DATABASE_URL); else SQLite")
-    option("--only", default="1,2,3,4,5,6", help="scenarios to run, e.g. 1,2,4")
+    option("--only", default="1,2,3,4,5,6,7,8", help="scenarios to run, e.g. 1,2,4")
     args = parser.parse_args(argv)
-    if not set(args.only.split(",")) <= set("123456"):
-        parser.error("--only takes scenario numbers 1 to 6, e.g. 1,2,4")
+    if not set(args.only.split(",")) <= set("12345678"):
+        parser.error("--only takes scenario numbers 1 to 8, e.g. 1,2,4")
     args.warmup = SETTINGS["warmup_s"]
     return args
 
@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         runner.stop(fleet.values())  # before the last look at stock, so that every write is in
         settings = {"duration_s": args.duration, "concurrency": args.concurrency} | SETTINGS
         settings |= {"scale_duration_s": max(1.0, round(args.duration / 5)), "api_workers": 1}
+        settings["GRAPHQL_FAST_PATH"] = os.environ.get("GRAPHQL_FAST_PATH")  # unset: on
         document = {
             "started_at": started.isoformat(timespec="seconds"),
             "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -145,7 +146,7 @@ def lines(document: dict[str, Any]) -> list[str]:
     m, t, conf = document["machine"], document["tools"], document["settings"]
     found = [
         f"\n{document['database']['server']} | {m['cores']} cores ({m['cpu_model']}), "
-        f"{m['memory_gib']} GiB | Python {m['python']} | one uvicorn worker per service | "
+        f"{m['memory_gib']} GiB | Python {m['python']} | one uvicorn worker per service (8: 2) | "
         f"{conf['duration_s']:g} s x {conf['concurrency']} connections, "
         f"{conf['warmup_s']:g} s warm-up",
         f"load generator: {t['load_generator']} | strawberry {t['strawberry-graphql']}, fastapi "
@@ -160,6 +161,14 @@ def lines(document: dict[str, Any]) -> list[str]:
         if floor := s.get("floor"):
             label = f"  floor ({PAIRED[s['id']][2]})"
             found.append(row("", label, floor, floor["floor_sql_per_request"], None))
+        if peer := s.get("peer"):
+            found.append(row("", "  peer (@apollo/subgraph)", peer, 1, None))
+            notes.append(f"{s['id']}: project ÷ peer throughput {s['peer_ratio']}")
+        if two := s.get("two_workers"):
+            found.append(row("", "  2 workers", two, s["sql_per_request"], None))
+            notes.append(f"{s['id']}: 2 workers ÷ 1 worker throughput {s['scaling']}")
+        if checks := s.get("checks"):
+            notes.append(f"{s['id']}: " + ", ".join(f"{k} {v}" for k, v in checks.items()))
         for run, label in ((s["service"], s["id"]), (floor or {}, f"{s['id']} floor")):
             if stock := run.get("stock"):
                 notes.append(
@@ -196,10 +205,15 @@ def targets(scenarios: list[dict[str, Any]]) -> list[dict[str, Any]]:
     def check(name: str, value: Any, limit: str, met: bool) -> None:
         found.append({"target": name, "value": value, "limit": limit, "met": met})
 
-    runs = {s["id"]: [s[k] for k in ("service", "floor") if k in s] for s in scenarios}
-    for key in sorted({"4", "5"} & runs.keys()):
+    kinds = ("service", "floor", "two_workers", "peer")
+    runs = {s["id"]: [s[k] for k in kinds if k in s] for s in scenarios}
+    for key in sorted({"4", "5", "7"} & runs.keys()):
         lost = sum(run["stock"]["lost_updates"] for run in runs[key])
         check(f"scenario {key}: lost updates", lost, "== 0", lost == 0)
+    if checks := by_id.get("7", {}).get("checks"):
+        oversold, audited = checks["oversold_units"], checks["audit"]
+        check("scenario 7: units committed but not sold (oversell)", oversold, "== 0", not oversold)
+        check("scenario 7: inventory's audit", audited, "0", audited.startswith("audit: 0 "))
     if "4" in runs:
         errors = sum(run["load"]["errors"] for run in runs["4"])
         check("scenario 4: errors", errors, "== 0", errors == 0)

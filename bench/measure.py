@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,13 +29,14 @@ import sqlalchemy as sa
 import runner
 from bench import workloads
 from bench.stack import API_KEY
-from bench.workloads import NO_USER_ERRORS
+from bench.workloads import UNIQUE
 from runner import ROOT, Process
 
 CLOCK_TICKS, SCRIPT = os.sysconf("SC_CLK_TCK"), Path(__file__).with_name("wrk.lua")
 NO_WRK = """make bench needs wrk (https://github.com/wg/wrk), the load generator, on PATH:
   sudo apt-get install wrk    (Debian, Ubuntu; brew install wrk on macOS)"""
 TIMED = {"products_page", "catalog_products", "stock_entities_100", "stock_entities_20", "adjust"}
+TIMED |= {"reserve_commit"}
 QUIET = {"LOG_LEVEL": "WARNING", "OUTBOX_POLL_SECONDS": "3600", "PYTHONPATH": str(ROOT)}
 MARK = "BENCH_IN_PROCESS "  # where the answer starts, after anything the app prints
 
@@ -63,6 +65,11 @@ async def post(app: Any, path: str, raw: bytes, api_key: str) -> tuple[int, byte
     return answer["status"], answer["body"]
 
 
+def unique(raw: str) -> bytes:
+    """`raw` with UNIQUE replaced by a value no other request gets (scenario 7's references)."""
+    return raw.replace(UNIQUE, uuid.uuid4().hex).encode()
+
+
 async def measure_app(factory: str, requests: dict[str, Any]) -> dict[str, Any]:
     """Per named request `(path, body)`: the statements of its second sending (on every
     engine), and for the TIMED the least of three batches' mean CPU time (all threads)."""
@@ -73,10 +80,10 @@ async def measure_app(factory: str, requests: dict[str, Any]) -> dict[str, Any]:
     async with app.router.lifespan_context(app):
         await asyncio.sleep(0.5)  # the outbox relay's first pass is over: its SQL is not counted
         for name, (path, document) in requests.items():
-            raw = json.dumps(document).encode()
+            raw = json.dumps(document)
             for _ in range(2):
                 seen.clear()
-                status, answer = await post(app, path, raw, key)
+                status, answer = await post(app, path, unique(raw), key)
                 if status != 200 or json.loads(answer).get("errors"):
                     raise SystemExit(f"{name}: {status} {answer[:500]!r}")
             selects = sum(1 for s in seen if s.lstrip().upper().startswith("SELECT"))
@@ -87,7 +94,7 @@ async def measure_app(factory: str, requests: dict[str, Any]) -> dict[str, Any]:
                 for _ in range(3):
                     cpu, count, until = time.process_time(), 0, time.perf_counter() + 0.2
                     while count < 3 or time.perf_counter() < until:
-                        await post(app, path, raw, key)
+                        await post(app, path, unique(raw), key)
                         count += 1
                     best = min(best, (time.process_time() - cpu) / count)
                 measured[name]["cpu_ms"] = round(best * 1000, 3)
@@ -119,6 +126,7 @@ class Target:
     bodies: list[dict[str, Any]]
     processes: list[Process]
     stock: Callable[[], tuple[int, int]] | None = None
+    must: bytes = b""  # what every good answer holds
 
 
 def wrk_version() -> str:
@@ -136,7 +144,7 @@ def wrk(target: Target, connections: int, seconds: float) -> dict[str, Any]:
         bodies.flush()
         command = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, math.ceil(seconds))}s"]
         command += ["--timeout=10s", "-s", str(SCRIPT), target.url, "--", bodies.name, API_KEY]
-        command += [NO_USER_ERRORS.decode()] if target.stock else []
+        command += [target.must.decode()] if target.must else []
         used = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk is the one child reaped now
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -154,9 +162,14 @@ def wrk(target: Target, connections: int, seconds: float) -> dict[str, Any]:
 
 
 def cpu_seconds(process: Process) -> float:
-    """User + system CPU time so far, from /proc (the fields after the command's parentheses)."""
-    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    """User + system CPU time so far of the process and its children (uvicorn's workers), from
+    /proc (the fields after the command's parentheses)."""
+    pid = process.pid
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    fields = [
+        Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split() for p in [pid, *children]
+    ]
+    return sum(int(f[11]) + int(f[12]) for f in fields) / CLOCK_TICKS
 
 
 def peak_rss_mib(process: Process) -> float:

@@ -1,4 +1,4 @@
-"""The six scenarios: what is sent where, how the answer is checked, beside which floor.
+"""The scenarios: what is sent where, how the answer is checked, beside which floor.
 
 Scenarios 1, 2 and 4 run beside their floor once both answer alike: equal answers for the
 reads, the same shape for the write (whose values move on).
@@ -17,7 +17,7 @@ import httpx
 from bench import workloads as w
 from bench.measure import Target, measure
 from bench.seed import Seeded
-from bench.stack import API_KEY, BenchError, stock_snapshot
+from bench.stack import API_KEY, BenchError, audit, on_hand_and_committed, stock_snapshot
 from runner import Process
 
 SCENARIOS = {  # name, operation
@@ -27,6 +27,8 @@ SCENARIOS = {  # name, operation
     "4": ("adjustStock, one hot product", "adjustStock(delta: +1) on 1 product"),
     "5": ("adjustStock, 1,000 products", "adjustStock(delta: +1) on a random 1 of 1,000 products"),
     "6": ("scale", None),
+    "7": ("reserve then commit", "reserveStock + commitReservations, a new reference each"),
+    "8": ("products direct, 2 workers", "scenario 1 on WEB_CONCURRENCY=2, beside 1 worker"),
 }
 # Beside a floor: the process under test (its floor is `floor-` that one), its request
 # (`workloads.requests`), and what the floor runs.
@@ -48,7 +50,8 @@ class Bench:
     def run(self) -> list[dict[str, Any]]:
         """The scenarios of `--only`, in order."""
         self.asked, done = w.requests(self.seeded), []  # role -> request name -> (path, body)
-        steps = {"3": self.federated, "5": self.spread, "6": self.scale}
+        steps = {"3": self.federated, "5": self.spread, "6": self.scale, "7": self.reserve}
+        steps["8"] = self.workers
         for number in sorted(set(self.args.only.split(","))):
             name, operation = SCENARIOS[number]
             print(f"{number}  {name}")
@@ -62,20 +65,25 @@ class Bench:
         watch = self.seeded.ids[:1] if request == "adjust" else None
         return self.load(label, path, [body], role.replace("_", "-"), watch=watch)
 
-    def load(self, label: str, path: str, bodies: list[Any], *busy: str, watch: Any) -> Target:
+    def load(
+        self, label: str, path: str, bodies: list[Any], *busy: str, watch: Any, must: bytes = b""
+    ) -> Target:
         """POST `bodies` to `path` of the first of `busy`, the processes the load keeps busy;
-        for a write, `watch` holds the product ids whose updates must all be kept."""
+        for a write, `watch` holds the product ids whose updates must all be kept, and every
+        answer `must` hold this (no userErrors unless said)."""
         busy += ("products",) if watch else ()  # a write asks products whether the product exists
         stock = partial(stock_snapshot, self.inventory_database, watch) if watch else None
         url, processes = self.fleet[busy[0]].url + path, [self.fleet[name] for name in busy]
-        return Target(label, url, bodies, processes, stock)
+        must = must or (w.NO_USER_ERRORS if watch else b"")
+        return Target(label, url, bodies, processes, stock, must)
 
     def sample(self, target: Target) -> Any:
         """One request of the target's load, checked as `bench/wrk.lua` checks it; the answer."""
-        body, headers = target.bodies[0], {"x-api-key": API_KEY}
-        response = httpx.post(target.url, json=body, headers=headers, trust_env=False)
-        answer, must = response.content, w.NO_USER_ERRORS if target.stock else b""
-        if response.status_code != 200 or b'"errors":' in answer or must not in answer:
+        body, headers = json.dumps(target.bodies[0]), {"x-api-key": API_KEY}
+        body, headers["content-type"] = body.replace(w.UNIQUE, "sample"), "application/json"
+        response = httpx.post(target.url, content=body, headers=headers, trust_env=False)
+        answer = response.content
+        if response.status_code != 200 or b'"errors":' in answer or target.must not in answer:
             raise BenchError(f"{target.url} answered badly: {response.text[:1000]}")
         return response.json()
 
@@ -99,11 +107,24 @@ class Bench:
         if write:
             result["sql_note"] = "inventory's statements; the existence check adds 1 in products"
         cpu = {"service": self.cpu(role, request), "floor": self.cpu(f"floor-{role}", request)}
-        on_service, on_floor = self.measure(service, floor)
+        peer = None if write or f"peer-{role}" not in self.fleet else self.peer(role, request)
+        if peer and self.sample(peer) != answers[0]:
+            raise BenchError(f"the peer answers otherwise:\n{json.dumps(self.sample(peer))}")
+        on_service, on_floor, *on_peer = self.measure(service, floor, *([peer] if peer else []))
         on_floor["floor_sql_per_request"] = float(self.sql(f"floor-{role}", request))
         rps = on_service["load"]["rps"], on_floor["load"]["rps"]
         result |= {"in_process_cpu_ms": cpu, "service": on_service, "floor": on_floor}
+        if on_peer:  # the project's throughput ÷ the peer's
+            result |= {
+                "peer": on_peer[0],
+                "peer_ratio": round(rps[0] / on_peer[0]["load"]["rps"], 2),
+            }
         return result | {"ratio": round(rps[1] / rps[0], 2) if rps[0] else None}
+
+    def peer(self, role: str, request: str) -> Target:
+        """The reference peer (bench/peer) asked what the service is asked."""
+        path, body = self.asked[role][request]
+        return self.load("peer: @apollo/subgraph", path, [body], f"peer-{role}", watch=None)
 
     def federated(self) -> dict[str, Any]:
         busy = ("gateway", "products", "inventory")
@@ -148,6 +169,35 @@ class Bench:
                 case["us_per_representation"] = round(measured["load"]["p50_ms"] * 1000 / size, 1)
             cases.append(case | measured)
         return {"cases": cases}
+
+    def reserve(self) -> dict[str, Any]:
+        """Hold and sell one unit of one of 27 well-stocked products per request; afterwards
+        the units sold must be the units committed, and the audit must find nothing."""
+        hot = [pid for i, pid in enumerate(self.seeded.ids[200:230]) if i % 10 != 9]
+        bodies, must = [w.reserve_commit(product_id) for product_id in hot], w.COMMITTED
+        target = self.load("inventory", "/graphql", bodies, "inventory", watch=hot, must=must)
+        self.sample(target)
+        on_hand, committed = on_hand_and_committed(self.inventory_database, hot)
+        measured = self.measure(target)[0]
+        after = on_hand_and_committed(self.inventory_database, hot)
+        sold, oversold = on_hand - after[0], after[1] - committed - (on_hand - after[0])
+        checks = {"units_sold": sold, "oversold_units": oversold}
+        checks["audit"] = audit(self.fleet["inventory"].cwd, self.inventory_database)
+        cpu = {"service": self.cpu("inventory", "reserve_commit")}
+        found = {"sql_per_request": self.sql("inventory", "reserve_commit"), "checks": checks}
+        return found | {"in_process_cpu_ms": cpu, "service": measured}
+
+    def workers(self) -> dict[str, Any]:
+        """Scenario 1's page on one products worker, then on two (WEB_CONCURRENCY=2)."""
+        one = self.target("1 worker", "products", "products_page")
+        path, body = self.asked["products"]["products_page"]
+        two = self.load("2 workers", path, [body], "products-2w", watch=None)
+        self.sample(two)
+        on_one, on_two = self.measure(one, two)
+        rps = on_one["load"]["rps"], on_two["load"]["rps"]
+        scaling = round(rps[1] / rps[0], 2) if rps[0] else None
+        found = {"sql_per_request": self.sql("products", "products_page"), "service": on_one}
+        return found | {"two_workers": on_two, "scaling": scaling}
 
 
 def shape(value: Any) -> Any:

@@ -6,7 +6,10 @@ of `--database-url`. Processes: started by the repository's runner as `make up` 
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,6 +19,7 @@ import sqlalchemy as sa
 from subgraph_kit.settings import normalise_database_url
 
 import runner
+from bench.workloads import REFERENCE
 from runner import ROOT, Process
 
 API_KEY = "bench-key"
@@ -57,7 +61,7 @@ def server_version(urls: dict[str, str]) -> str:
 
 def processes(urls: dict[str, str], workdir: Path) -> list[Process]:
     """What `runner.start` starts, on free ports; called again should a port be taken."""
-    env, ports = {"API_KEY": API_KEY}, runner.free_ports(6)
+    env, ports = {"API_KEY": API_KEY}, runner.free_ports(9)
 
     def subgraph(name: str, service: str, url: str, **more: str) -> Process:
         log = workdir / f"{name}.log"
@@ -74,14 +78,26 @@ def processes(urls: dict[str, str], workdir: Path) -> list[Process]:
     inventory = subgraph("inventory", "inventory", urls["inventory"], **catalog)
     inventory_floor = ("bench.floor:create_inventory_app", inventory.cwd, urls["inventory"])
     gateway = catalog | {"INVENTORY_URL": inventory.graphql_url}
-    return [
+
+    def peer(role: str) -> Process:  # bench/peer: @apollo/subgraph on the same SQLite file
+        more, port = {"PEER": role, "DATABASE_URL": urls[role]}, ports.pop()
+        command, log = ["node", "peer.mjs"], workdir / f"peer-{role}.log"
+        env_ = env | more | {"PORT": str(port)}
+        return Process(
+            f"peer-{role}", command, ROOT / "bench/peer", env_, port, log=log, health_path="/health"
+        )
+
+    peers = [] if urls["products"].startswith("postgresql") else ["products", "inventory"]
+    fleet = [
         products,
         subgraph("products-large", "products", urls["products_large"]),
+        subgraph("products-2w", "products", urls["products"], WEB_CONCURRENCY="2"),
         floor("floor-products", "bench.floor:create_app", ROOT, urls["products"]),
         inventory,
         floor("floor-inventory", *inventory_floor, **catalog),
         runner.gateway(ports.pop(), gateway, log=workdir / "gateway.log"),
     ]
+    return [*fleet, *map(peer, peers)]
 
 
 def stock_snapshot(url: str, product_ids: Sequence[str]) -> tuple[int, int]:
@@ -94,6 +110,28 @@ def stock_snapshot(url: str, product_ids: Sequence[str]) -> tuple[int, int]:
     with connect(url) as connection:
         on_hand, deltas = connection.execute(statement.bindparams(ids)).one()
     return int(on_hand), int(deltas)
+
+
+def on_hand_and_committed(url: str, product_ids: Sequence[str]) -> tuple[int, int]:
+    """(sum of on hand of these products, units of scenario 7's committed holds), in one
+    statement: a commit changes both at once, so a snapshot sees both or neither."""
+    ids = sa.bindparam("ids", [uuid.UUID(p) for p in product_ids], type_=sa.Uuid, expanding=True)
+    statement = sa.text(
+        "SELECT (SELECT COALESCE(SUM(on_hand), 0) FROM stock_levels WHERE product_id IN :ids),"
+        " (SELECT COALESCE(SUM(quantity), 0) FROM reservations WHERE status = 'COMMITTED'"
+        " AND reference LIKE :reference)"
+    ).bindparams(ids, reference=f"{REFERENCE}%")
+    with connect(url) as connection:
+        on_hand, committed = connection.execute(statement).one()
+    return int(on_hand), int(committed)
+
+
+def audit(folder: Path, url: str) -> str:
+    """What inventory's own audit (`python -m app audit`) finds: its last line."""
+    env = os.environ | {"DATABASE_URL": url, "LOG_LEVEL": "WARNING"}
+    command = [sys.executable, "-m", "app", "audit"]
+    done = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, check=False)
+    return (done.stdout.strip().splitlines() or [done.stderr.strip()])[-1]
 
 
 def levels_off_their_movements(url: str) -> int:

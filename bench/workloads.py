@@ -36,7 +36,16 @@ ADJUST_STOCK = """mutation AdjustStock($input: AdjustStockInput!) {
     userErrors { field message code }
   }
 }"""
-NO_USER_ERRORS = b'"userErrors":[]'
+# Scenario 7: hold one unit, then sell it, under a reference of its own (wrk.lua and the
+# in-process phase put a unique value in place of UNIQUE in every request).
+RESERVE_COMMIT = """mutation ReserveCommit($reference: String!, $productId: ID!) {
+  reserveStock(input: {reference: $reference, lines: [{productId: $productId, quantity: 1}]}) {
+    userErrors { code }
+  }
+  commitReservations(reference: $reference) { reservations { status } userErrors { code } }
+}"""
+NO_USER_ERRORS, COMMITTED, UNIQUE = b'"userErrors":[]', b'"status":"COMMITTED"', "@UNIQUE@"
+REFERENCE = "bench-rc-"  # what the references of scenario 7 start with
 SCALE_SIZES = (1, 10, 100, 1000)  # scenario 6: representations per _entities request
 
 
@@ -56,6 +65,10 @@ def adjustment(product_id: str) -> dict[str, Any]:
     return body(ADJUST_STOCK, input=change)
 
 
+def reserve_commit(product_id: str) -> dict[str, Any]:
+    return body(RESERVE_COMMIT, reference=REFERENCE + UNIQUE, productId=product_id)
+
+
 def requests(seeded: Any) -> dict[str, dict[str, tuple[str, dict[str, Any]]]]:
     """Per role (its process's name, `_` for `-`), each named request: path and body. The
     in-process phase measures all of them, the scenarios load most of them."""
@@ -69,6 +82,7 @@ def requests(seeded: Any) -> dict[str, dict[str, tuple[str, dict[str, Any]]]]:
         "stock_entities_100": (graphql, entities(STOCK_FIELDS, ids[:100])),
         "stock_entities_20": (graphql, entities(STOCK_FIELDS, ids[:20])),
         "adjust": (graphql, adjustment(ids[0])),
+        "reserve_commit": (graphql, reserve_commit(ids[200])),
     }
     for size in SCALE_SIZES:
         products[f"products_entities_{size}"] = (graphql, entities(LISTED, ids[:size]))

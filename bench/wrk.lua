@@ -1,6 +1,7 @@
 -- The wrk script of bench/measure.py. Arguments after `--`: a file of request bodies (one
 -- per line; each request takes one at random), the API key, and optionally a text every good
--- answer holds. An answer is bad unless it is 200, without "errors", and with that text.
+-- answer holds. An answer is bad unless it is 200, without "errors", and with that text. A
+-- body's @UNIQUE@ becomes a value of its own in every request (scenario 7's references).
 -- done() prints the summary as one JSON line.
 local threads = {}
 
@@ -9,17 +10,24 @@ function setup(thread)
 end
 
 function init(args)
-  bad, prepared, must = 0, {}, args[3]
+  bad, bodies, prepared, must, sent = 0, {}, {}, args[3], 0
   wrk.method = "POST"
   wrk.headers["Content-Type"], wrk.headers["X-API-Key"] = "application/json", args[2]
   for body in io.lines(args[1]) do
+    table.insert(bodies, body)
     table.insert(prepared, wrk.format(nil, nil, nil, body))
   end
   math.randomseed(os.time() + #prepared)
+  run = string.format("%d-%d", os.time(), math.random(1e9))
 end
 
 function request()
-  return prepared[math.random(#prepared)]
+  local pick = math.random(#prepared)
+  if not bodies[pick]:find("@UNIQUE@", 1, true) then
+    return prepared[pick]
+  end
+  sent = sent + 1
+  return wrk.format(nil, nil, nil, (bodies[pick]:gsub("@UNIQUE@", run .. "-" .. sent)))
 end
 
 function response(status, headers, body)

@@ -2,7 +2,8 @@
 
 `make up` (`python -m runner`), the cross-service tests (`tests/stack.py`) and `make bench`
 (`bench/stack.py`) start their processes here: a subgraph with `subgraph_kit.serve` (uvicorn,
-one worker) from its folder, the gateway with node from `gateway/`, migrations with Alembic.
+WEB_CONCURRENCY workers, 1 by default) from its folder, the gateway with node from `gateway/`,
+migrations with Alembic.
 The machinery (ports, logs, health, stopping by PID) is in `runner/processes.py`.
 """
 
@@ -66,7 +67,8 @@ def serve(
     log: Path | None = None,
     health_path: str = "/health/ready",
 ) -> Process:
-    """An ASGI app factory run as `make up` runs a subgraph: one uvicorn worker, no access log."""
+    """An ASGI app factory run as `make up` runs a subgraph: uvicorn (WEB_CONCURRENCY workers,
+    from the environment or `env`), no access log."""
     command = [sys.executable, "-m", "subgraph_kit.serve", "--factory", factory, "--host", host]
     command += ["--port", str(port), "--no-access-log"]
     # On SIGTERM, in-flight requests get this long to finish before they are cut; unset or

@@ -2,6 +2,7 @@
 # `serve` (the image's CMD): apply the migrations, then replace this shell with the server so it
 # is PID 1 and receives SIGTERM directly. subgraph-serve is uvicorn's command line that exits 0
 # after a graceful stop. Extra arguments after `serve` go to uvicorn.
+# WEB_CONCURRENCY (unset or empty: 1) is how many uvicorn workers subgraph-serve starts.
 # Anything else runs as given: `pytest --cov=app`, `alembic upgrade head`, `sh`.
 set -eu
 

@@ -59,6 +59,9 @@ class ServiceSettings(BaseSettings):
     # Off in production unless set to true; on elsewhere unless set to false.
     enable_introspection: bool | None = None
     enable_graphiql: bool | None = None
+    # Plain fields completed without graphql-core's per-field machinery (graphql/fast_path.py);
+    # GRAPHQL_FAST_PATH=0 answers every field the plain way.
+    graphql_fast_path: bool = True
     # Where traces go over OTLP/HTTP (the collector's base URL; /v1/traces is added); unset,
     # nothing is traced and no instrumentation is installed.
     otel_exporter_otlp_endpoint: str | None = None

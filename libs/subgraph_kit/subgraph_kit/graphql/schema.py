@@ -26,6 +26,7 @@ from subgraph_kit.graphql.errors import (
     answered_code,
     label_request_errors,
 )
+from subgraph_kit.graphql.fast_path import FastExecutionContext
 from subgraph_kit.graphql.limits import document_limits
 from subgraph_kit.observability.graphql_metrics import OperationMetrics
 from subgraph_kit.observability.metrics import count_error
@@ -71,7 +72,12 @@ class SubgraphSchema(strawberry.federation.Schema):
             ValidationCache,
             MaskUnexpectedErrors,
         ]
-        super().__init__(query=query, mutation=mutation, extensions=extensions)
+        super().__init__(
+            query=query,
+            mutation=mutation,
+            extensions=extensions,
+            execution_context_class=FastExecutionContext,
+        )
 
     def entities_resolver(
         self, info: Info, representations: list[FederationAny]

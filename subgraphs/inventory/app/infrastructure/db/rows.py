@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -20,18 +21,29 @@ from app.domain.models import (
     StockMovement,
 )
 
+LEVEL_COLUMNS = ("product_id", "on_hand", "reorder_point", "version", "updated_at", "location_id")
+
+
+@functools.cache
+def level_columns(prefix: str) -> tuple[str, ...]:
+    """A level's column names with `prefix`, then its `reserved`'s (named once, not per row)."""
+    return (*(prefix + name for name in LEVEL_COLUMNS), f"{prefix}reserved")
+
 
 def to_level(row: Row[Any], prefix: str = "") -> StockLevel:
     """Read a level from `row`'s columns (named `<prefix><column>`)."""
     columns = row._mapping
+    product_id, on_hand, reorder_point, version, updated_at, location_id, reserved = level_columns(
+        prefix
+    )
     return StockLevel(
-        product_id=columns[f"{prefix}product_id"],
-        on_hand=columns[f"{prefix}on_hand"],
-        reorder_point=columns[f"{prefix}reorder_point"],
-        version=columns[f"{prefix}version"],
-        updated_at=utc(columns[f"{prefix}updated_at"]),
-        location_id=columns[f"{prefix}location_id"],
-        reserved=columns.get(f"{prefix}reserved", 0),
+        product_id=columns[product_id],
+        on_hand=columns[on_hand],
+        reorder_point=columns[reorder_point],
+        version=columns[version],
+        updated_at=utc(columns[updated_at]),
+        location_id=columns[location_id],
+        reserved=columns.get(reserved, 0),
     )
 
 
