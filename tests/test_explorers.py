@@ -577,6 +577,7 @@ def test_docs_lists_the_operations(browser: Any, stack: Stack, artifacts: Path, 
         screenshot(page, artifacts, f"docs-{name}.png")
         log.check()
     assert sorted(map(tuple, operations)) == [
+        ("GET", "/asyncapi.json"),
         ("GET", "/graphql"),
         ("GET", "/health"),
         ("GET", "/health/ready"),

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, text
 
 from subgraph_kit.core.unit_of_work import DeadlineExceeded
 from subgraph_kit.settings import ServiceSettings
+from subgraph_kit.sql.conflicts import again_on_conflict
 from subgraph_kit.sql.engine import create_db_engine, create_session_factory
 from subgraph_kit.web.request_id import current_request_id
 
@@ -118,13 +119,15 @@ class Runtime:
     async def in_thread(
         self, call: Callable[[], T], *, deadline: float, limiter: anyio.CapacityLimiter
     ) -> T:
-        """Call `call` in a worker thread; raise RequestTimedOut when `deadline` passes first
+        """Call `call` in a worker thread (again, when Postgres ends its transaction as a
+        deadlock: `again_on_conflict`); raise RequestTimedOut when `deadline` passes first
         (the thread is left to end on its own) or when its unit of work refused to commit."""
         # The thread runs in a task of its own, which nothing cancels: what it hands back to
         # the event loop (`anyio.from_thread`: the products client, the writes' slots) still
         # runs after the request gave up on it, and it keeps its limiter token until it ends,
         # so a database that stopped answering holds threads, not ever more of them.
-        work = asyncio.ensure_future(anyio.to_thread.run_sync(call, limiter=limiter))
+        retried = partial(again_on_conflict, call, name=_name(call))
+        work = asyncio.ensure_future(anyio.to_thread.run_sync(retried, limiter=limiter))
         self._in_threads.add(work)
         work.add_done_callback(self._ended)
         with anyio.move_on_after(deadline - time.monotonic()) as waiting:

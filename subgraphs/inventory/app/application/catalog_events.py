@@ -62,10 +62,12 @@ def retire_products(product_ids: Sequence[UUID], *, uow: UnitOfWork) -> int:
     would; return how many levels that retired (0 for ids inventory never stocked)."""
     with uow:
         now = uow.now()
+        # The entries first, as the consumer writes them before the levels (the lock order
+        # of every write: see `reservations`).
+        for product_id in sorted(product_ids):
+            uow.catalog_entries.save(catalog_rules.deleted_entry(product_id, as_of=now))
         retired = _retire(product_ids, uow=uow, now=now)
-        if retired:  # else nothing to keep: an id never stocked, or retired already
-            for product_id in product_ids:
-                uow.catalog_entries.save(catalog_rules.deleted_entry(product_id, as_of=now))
+        if retired:  # else nothing to keep (rolled back): an id never stocked, or retired
             uow.commit()
     return retired
 

@@ -5,6 +5,13 @@ Every write that can raise what is reserved, or lower on hand against it, locks 
 first (`stock.lock_products`, or the level lock of a guarded removal) and reads the holds
 after: so of N concurrent reservations each sees what the ones before it held, and none
 reserves more than is on hand.
+
+Every write takes its locks in one order, so no two of them wait for each other: its
+idempotency key, what inventory heard of a product (`catalog_entries`), locations, levels (in
+product, location order), then holds. So a product's holds change only under its levels'
+locks (but for the sweeper's, which are past their expiry, that no other write touches). A
+commit or a release, which start from a reference rather than from products, read which
+products the reference holds and lock their levels before they touch a hold.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
+from uuid import UUID
 
 from app.application.catalog_events import retire_products
 from app.application.use_cases import stored_result
@@ -77,12 +85,21 @@ def commit_reservations(command: CommitReservations, *, uow: UnitOfWork) -> list
     first commit sold."""
     with uow:
         now = uow.now()
-        holds = uow.reservations.finish(ReservationStatus.COMMITTED, reference=command.reference)
-        earlier = uow.reservations.of_reference(
-            command.reference, [ReservationStatus.COMMITTED, ReservationStatus.EXPIRED]
+        # The levels first, as every write that moves stock locks them (see the top); the
+        # holds are read after, so none ends or appears unseen while it sells them.
+        products = _lock_held_levels(command.reference, uow=uow)
+        found = uow.reservations.of_reference(command.reference)
+        active = (hold for hold in found if hold.status is ReservationStatus.ACTIVE)
+        taking = [hold for hold in active if hold.product_id in products]
+        earlier = [hold for hold in found if hold.status is not ReservationStatus.ACTIVE]
+        rules.check_committable(taking, earlier, now=now)
+        holds = uow.reservations.finish(
+            ReservationStatus.COMMITTED, ids=[hold.id for hold in taking], unexpired_at=now
         )
-        earlier = [hold for hold in earlier if hold.id not in {h.id for h in holds}]
-        rules.check_committable(holds, earlier, now=now)
+        if len(holds) < len(taking):  # one ended meanwhile: released, or swept as it expired
+            sold = {hold.id for hold in holds}
+            ended = uow.reservations.get_many([h.id for h in taking if h.id not in sold])
+            rules.check_committable(holds, [*earlier, *ended], now=now)
         if not holds:
             return [hold for hold in earlier if hold.status is ReservationStatus.COMMITTED]
         for hold in holds:  # in (product, location) order, as reservations lock levels
@@ -97,10 +114,11 @@ def release_reservations(command: ReleaseReservations, *, uow: UnitOfWork) -> li
     already free changes nothing."""
     with uow:
         now = uow.now()
+        products = _lock_held_levels(command.reference, uow=uow, of=command.product_ids)
         freed = uow.reservations.finish(
             ReservationStatus.RELEASED,
             reference=command.reference,
-            product_ids=command.product_ids,
+            product_ids=sorted(products),
             unexpired_at=now,
         )
         uow.outbox.add(rules.released(freed, now=now))
@@ -141,6 +159,22 @@ def list_reservations(
         found = uow.reservations.of_reference(reference)
     current = [replace(hold, status=hold.status_at(now)) for hold in found]
     return [hold for hold in current if statuses is None or hold.status in statuses]
+
+
+def _lock_held_levels(
+    reference: str, *, uow: UnitOfWork, of: Sequence[UUID] | None = None
+) -> set[UUID]:
+    """Lock the levels of every product (of `of`, if given) the reference holds ACTIVE, and
+    return those products. A reservation of the reference committed meanwhile may add a
+    product: read again after the locks until none is new."""
+    locked: set[UUID] = set()
+    while True:
+        active = uow.reservations.of_reference(reference, [ReservationStatus.ACTIVE])
+        held = {hold.product_id for hold in active if of is None or hold.product_id in of}
+        if not (new := held - locked):
+            return locked
+        uow.stock.lock_products(sorted(new))
+        locked |= new
 
 
 def _sell(hold: Reservation, *, uow: UnitOfWork, now: datetime) -> None:
