@@ -405,11 +405,14 @@ def test_inventorys_consumer_applies_a_deletion_in_the_trace_of_the_change(
         trust_env=False,
     )
     consumed = f"process {queue}"
+    # Each process exports its spans on its own schedule: wait for both services' share.
     spans = receiver.wait_for(
         trace_id,
         lambda spans: (
             any((s.service, s.name) == ("inventory", consumed) for s in spans)
             and any(is_sql(s) and s.service == "inventory" for s in spans)
+            and any((s.service, s.kind) == ("products", "PRODUCER") for s in spans)
+            and any((s.service, s.name) == ("products", "mutation Remove") for s in spans)
         ),
     )
 
