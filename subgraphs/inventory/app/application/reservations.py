@@ -87,8 +87,7 @@ def commit_reservations(command: CommitReservations, *, uow: UnitOfWork) -> list
         now = uow.now()
         # The levels first, as every write that moves stock locks them (see the top); the
         # holds are read after, so none ends or appears unseen while it sells them.
-        products = _lock_held_levels(command.reference, uow=uow)
-        found = uow.reservations.of_reference(command.reference)
+        products, found = _lock_held_levels(command.reference, uow=uow)
         active = (hold for hold in found if hold.status is ReservationStatus.ACTIVE)
         taking = [hold for hold in active if hold.product_id in products]
         earlier = [hold for hold in found if hold.status is not ReservationStatus.ACTIVE]
@@ -114,7 +113,7 @@ def release_reservations(command: ReleaseReservations, *, uow: UnitOfWork) -> li
     already free changes nothing."""
     with uow:
         now = uow.now()
-        products = _lock_held_levels(command.reference, uow=uow, of=command.product_ids)
+        products, _ = _lock_held_levels(command.reference, uow=uow, of=command.product_ids)
         freed = uow.reservations.finish(
             ReservationStatus.RELEASED,
             reference=command.reference,
@@ -163,16 +162,20 @@ def list_reservations(
 
 def _lock_held_levels(
     reference: str, *, uow: UnitOfWork, of: Sequence[UUID] | None = None
-) -> set[UUID]:
-    """Lock the levels of every product (of `of`, if given) the reference holds ACTIVE, and
-    return those products. A reservation of the reference committed meanwhile may add a
-    product: read again after the locks until none is new."""
+) -> tuple[set[UUID], list[Reservation]]:
+    """Lock the levels of every product (of `of`, if given) the reference holds ACTIVE; return
+    those products and the reference's holds as read after the last lock. A reservation of
+    the reference committed meanwhile may add a product: read again until none is new."""
     locked: set[UUID] = set()
     while True:
-        active = uow.reservations.of_reference(reference, [ReservationStatus.ACTIVE])
-        held = {hold.product_id for hold in active if of is None or hold.product_id in of}
+        found = uow.reservations.of_reference(reference)
+        held = {
+            hold.product_id
+            for hold in found
+            if hold.status is ReservationStatus.ACTIVE and (of is None or hold.product_id in of)
+        }
         if not (new := held - locked):
-            return locked
+            return locked, found
         uow.stock.lock_products(sorted(new))
         locked |= new
 
