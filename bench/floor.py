@@ -3,7 +3,8 @@
 Bare Starlette apps run like a subgraph (`runner.serve`), answering the subgraphs' request
 bodies with their JSON. The reads run plain SQL on the engine the services use (same driver,
 pool, pragmas), in worker threads bounded like theirs: `/products-page` (scenario 1) one
-SELECT of the newest products, `/entities` (scenario 2) one SELECT of the stock rows. The
+SELECT of the newest products, `/entities` (scenario 2) the SELECT inventory runs for it (the
+levels with their holds' sum and their locations' state). The
 write, `/adjust` (scenario 4), calls inventory's own use case as the service does: its wiring
 (`build_runtime`, `runtime.run`), its products client asking the running products, its
 outbox relay; it re-implements no rule. So a ratio measures what its floor leaves out:
@@ -37,8 +38,17 @@ PRODUCTS = sa.table(
     *(sa.column("id", UUID), sa.column("created_at", TIME), sa.column("updated_at", TIME)),
 )
 LEVELS = sa.table(
-    "stock_levels", sa.column("on_hand"), sa.column("reorder_point"), sa.column("product_id", UUID)
+    "stock_levels",
+    *map(sa.column, ["on_hand", "reorder_point", "retired_at"]),
+    *(sa.column("product_id", UUID), sa.column("location_id", UUID)),
 )
+HOLDS = sa.table(
+    "reservations",
+    *map(sa.column, ["quantity", "status"]),
+    *(sa.column("product_id", UUID), sa.column("location_id", UUID), sa.column("expires_at", TIME)),
+)
+LOCATIONS = sa.table("locations", sa.column("id", UUID), sa.column("active"))
+DEFAULT_LOCATION = uuid.UUID("00000000-0000-4000-8000-000000000001")
 HEALTH = Route("/health", lambda _: JSONResponse({"status": "ok"}))
 
 
@@ -62,17 +72,44 @@ def product(row: Any) -> dict[str, Any]:
 
 
 def entities(engine: sa.Engine, variables: dict[str, Any]) -> dict[str, Any]:
-    wanted, level = [uuid.UUID(r["id"]) for r in variables["representations"]], LEVELS.c
-    low = (level.on_hand <= level.reorder_point).label("low")
-    statement = sa.select(level.product_id, level.on_hand, low)
+    """The service's SELECT (each level of the products, with its holds' sum and whether its
+    location is active); `stock` is the level at DEFAULT, `inStock` counts active locations."""
+    wanted = [uuid.UUID(r["id"]) for r in variables["representations"]]
+    level, hold = LEVELS.c, HOLDS.c
+    reserved = (
+        sa.select(sa.func.coalesce(sa.func.sum(hold.quantity), 0))
+        .where(hold.product_id == level.product_id, hold.location_id == level.location_id)
+        .where(hold.status == "ACTIVE", hold.expires_at > datetime.now(UTC))
+        .correlate(LEVELS)
+        .scalar_subquery()
+    )
+    columns = (level.product_id, level.location_id, level.on_hand, level.reorder_point)
+    statement = (
+        sa.select(*columns, reserved.label("reserved"), LOCATIONS.c.active)
+        .join(LOCATIONS, LOCATIONS.c.id == level.location_id)
+        .where(level.product_id.in_(wanted), level.retired_at.is_(None))
+    )
+    at_default, available = {}, dict.fromkeys(wanted, 0)
     with engine.connect() as connection:
-        rows = connection.execute(statement.where(level.product_id.in_(wanted)))
-        found = {row.product_id: (row.on_hand, bool(row.low)) for row in rows}
-    answers = []
-    for on_hand, low_stock in (found.get(product_id, (0, False)) for product_id in wanted):
-        stock = {"onHand": on_hand, "available": on_hand, "lowStock": low_stock}
-        answers.append({"stock": stock, "inStock": on_hand > 0})
-    return {"_entities": answers}
+        for product_id, location_id, on_hand, reorder_point, held, active in connection.execute(
+            statement
+        ):
+            free = max(on_hand - held, 0)
+            if location_id == DEFAULT_LOCATION:
+                at_default[product_id] = {
+                    "onHand": on_hand,
+                    "available": free,
+                    "lowStock": free <= reorder_point,
+                }
+            if active:
+                available[product_id] += free
+    untracked = {"onHand": 0, "available": 0, "lowStock": False}
+    return {
+        "_entities": [
+            {"stock": at_default.get(product_id, untracked), "inStock": available[product_id] > 0}
+            for product_id in wanted
+        ]
+    }
 
 
 def read(

@@ -44,8 +44,9 @@ schema = SubgraphSchema(query=Query, mutation=Mutation)
 
 @pytest.mark.parametrize("package", sorted(WRITTEN_FOR))
 def test_the_installed_versions_are_those_the_fast_path_was_written_for(package: str):
-    # Upgrading either? Read graphql-core's Executor.execute_fields and execute_field against
-    # fast_path.py, run the differential tests, then change WRITTEN_FOR.
+    # Upgrading either? Read graphql-core's Executor.execute_fields, execute_field and
+    # complete_iterable_value against fast_path.py, and Strawberry's union resolver against
+    # its `same_for_its_class`, run the differential tests, then change WRITTEN_FOR.
     assert metadata.version(package) == WRITTEN_FOR[package]
 
 
@@ -61,6 +62,11 @@ def test_the_executor_methods_it_calls_keep_their_signatures():
         "field_details_list, info, item_path, position_context)",
         "ensure_valid_runtime_type": "(self, runtime_type_name, return_type, "
         "field_details_list, info, result)",
+        "complete_iterable_value": "(self, item_type, field_details_list, info, path, items, "
+        "position_context)",
+        "complete_awaitable_list_item_value": "(self, item, item_type, field_details_list, "
+        "info, item_path, position_context)",
+        "get_stream_usage": "(self, field_details_list, path)",
     }
     for name, expected in signatures.items():
         parameters = inspect.signature(getattr(Executor, name)).parameters

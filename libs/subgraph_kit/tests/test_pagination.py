@@ -9,8 +9,9 @@ from typing import Any
 
 import httpx
 import pytest
+from strawberry.exceptions import WrongNumberOfResultsReturned
 from subgraph_kit.graphql.errors import BadUserInput
-from subgraph_kit.graphql.loaders import MAX_BATCH, batch_loader, by_uuid
+from subgraph_kit.graphql.loaders import MAX_BATCH, batch_loader, by_uuid, load_all
 from subgraph_kit.graphql.pagination import decode_cursor, encode_cursor
 
 pytestmark = pytest.mark.anyio
@@ -188,3 +189,38 @@ async def test_ids_beyond_a_batch_cost_one_more_fetch():
     loader = batch_loader(by_uuid(fetch))
     await asyncio.gather(*(loader.load(str(uuid.uuid4())) for _ in range(MAX_BATCH + 1)))
     assert [len(uuids) for uuids in fetch.calls] == [MAX_BATCH, 1]
+
+
+async def test_load_all_fetches_what_no_load_asked_for_once_and_caches_it():
+    fetch = RecordingFetch()
+    loader = batch_loader(by_uuid(fetch))
+    a, b, c = (str(uuid.uuid4()) for _ in range(3))
+    assert await loader.load(a) == f"found {a}"
+    pending = loader.load(b)  # in a batch not dispatched yet: load_all waits for it
+    found = await load_all(loader, [a, b, c, c, "nope"])
+    assert found == [f"found {a}", f"found {b}", f"found {c}", f"found {c}", None]
+    assert await pending == f"found {b}"
+    assert sorted(map(len, fetch.calls)) == [1, 1, 1]  # a, then c (with "nope"), then b
+    assert await loader.load(c) == f"found {c}"
+    assert len(fetch.calls) == 3
+
+
+async def test_load_all_goes_by_batches_of_max_batch():
+    fetch = RecordingFetch()
+    found = await load_all(batch_loader(by_uuid(fetch)), [str(uuid.uuid4()) for _ in range(1001)])
+    assert len(found) == 1001
+    assert [len(uuids) for uuids in fetch.calls] == [MAX_BATCH, 1]
+
+
+async def test_load_all_hands_on_a_loaded_exception_and_refuses_a_short_answer():
+    async def failing(keys: list[str]) -> list[object]:
+        return [ValueError(key) for key in keys]
+
+    with pytest.raises(ValueError, match="k"):
+        await load_all(batch_loader(failing), ["k"])
+
+    async def short(keys: list[str]) -> list[object]:
+        return []
+
+    with pytest.raises(WrongNumberOfResultsReturned):
+        await load_all(batch_loader(short), ["k"])

@@ -19,95 +19,32 @@ else the variable itself.
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable
-from typing import Any, NamedTuple
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
 from graphql import (
-    GraphQLBoolean,
-    GraphQLField,
-    GraphQLID,
-    GraphQLLeafType,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
-    GraphQLScalarType,
-    GraphQLString,
     is_abstract_type,
-    is_leaf_type,
     is_object_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import AwaitableOrValue, Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.schema.schema_converter import GraphQLCoreConverter
-from strawberry.types.field import StrawberryField
+from strawberry.types.base import StrawberryObjectDefinition
+from strawberry.types.cast import get_strawberry_type_cast
 
+from subgraph_kit.graphql.compiled import SLOW, completer, shape
+from subgraph_kit.graphql.plans import Plain, plan, settled, settled_types
+
+__all__ = ["WRITTEN_FOR", "FastExecutionContext", "plan", "wanted"]
+
+# Strawberry's resolver of a union's member types (strawberry/types/union.py).
+UNION_RESOLVER = "StrawberryUnion.get_type_resolver.<locals>._resolve_union_type"
 OFF = {"0", "false", "f", "no", "n", "off"}  # what pydantic reads as False
 # What the fast path was written against: tests/test_graphql_fast_path.py checks these.
 WRITTEN_FOR = {"graphql-core": "3.3.2", "strawberry-graphql": "0.341.2"}
-
-
-class Plain(NamedTuple):
-    """How to complete one field without graphql-core's per-field machinery."""
-
-    attribute: str  # the Python attribute the default resolver reads
-    type: GraphQLOutputType  # the field's type, whose nullability decides where errors stop
-    nullable: bool
-    leaf: GraphQLLeafType | None  # a scalar or enum, else
-    object_type: GraphQLObjectType | None  # an object type without `is_type_of`
-    same: type | None  # values of this exact type the leaf's coercion returns unchanged
-
-
-# The built-in scalars whose coercion returns a value of this exact type as it is.
-UNCHANGED: dict[GraphQLScalarType, type] = {
-    GraphQLString: str,
-    GraphQLID: str,
-    GraphQLBoolean: bool,
-}
-# Types whose values are neither exceptions nor awaitable (both are properties of the type),
-# learnt as they come: graphql-core's `complete_value` checks each value for both.
-_settled: set[type] = {str, int, float, bool}
-
-# By id of a GraphQLField (unhashable), kept alive beside its Plain, or None, so the id
-# cannot be reused; a schema's fields live as long as the process.
-_plans: dict[int, tuple[GraphQLField, Plain | None]] = {}
-
-
-def plan(field: GraphQLField) -> Plain | None:
-    """The field's Plain if it is an attribute of a leaf or plain object type, else None."""
-    known = _plans.get(id(field))
-    if known is not None:
-        return known[1]
-    definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-    found = None
-    if (
-        isinstance(definition, StrawberryField)
-        and definition.is_basic_field
-        and getattr(field.resolve, "_is_default", False)
-        and not field.args
-        and definition.python_name
-    ):
-        nullable = not isinstance(field.type, GraphQLNonNull)
-        named: Any = field.type if nullable else field.type.of_type  # type: ignore[attr-defined]
-        attribute = definition.python_name
-        if is_leaf_type(named):
-            same = UNCHANGED.get(named)
-            found = Plain(attribute, field.type, nullable, named, None, same)
-        elif is_object_type(named) and named.is_type_of is None:
-            found = Plain(attribute, field.type, nullable, None, named, None)
-    _plans[id(field)] = (field, found)
-    return found
-
-
-def settled(value: Any, is_awaitable: Any) -> bool:
-    """Whether `value` is neither an exception nor awaitable, remembering its type if so."""
-    kind = type(value)
-    if kind in _settled:
-        return True
-    if value.__class__ is not kind or isinstance(value, Exception) or is_awaitable(value):
-        return False
-    _settled.add(kind)
-    return True
 
 
 def wanted(context: Any) -> bool:
@@ -131,6 +68,10 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         middleware = self.middleware_manager
         self.fast = wanted(self.context_value) and not (middleware and middleware.middlewares)
         self.step_cache: dict[tuple[str, int], tuple[GroupedFieldSet, list[Any]]] = {}
+        self.completers: dict[tuple[str, int], tuple[GroupedFieldSet, Any]] = {}
+        self.resolved: dict[tuple[Any, type], tuple[Any, ...]] = {}
+        is_awaitable = self.is_awaitable
+        self.is_settled = lambda value: settled(value, is_awaitable)
 
     def execute_fields(
         self,
@@ -168,7 +109,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                         if type(value) is found.same:
                             results[response_name] = value
                             continue
-                        if type(value) in _settled or settled(value, is_awaitable):
+                        if type(value) in settled_types or settled(value, is_awaitable):
                             try:
                                 coerced = found.leaf.coerce_output_value(value)
                             except Exception:
@@ -176,7 +117,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                             if coerced is not None and coerced is not Undefined:
                                 results[response_name] = coerced
                                 continue
-                    elif type(value) in _settled or settled(value, is_awaitable):
+                    elif type(value) in settled_types or settled(value, is_awaitable):
                         result = self.plain_object(
                             found, value, path, response_name, parent_type, field_details_list
                         )
@@ -198,7 +139,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             raise
         if not awaitable_fields:
             return results
-        return self.gather_fields(results, awaitable_fields)
+        return self.gather(results, awaitable_fields)
 
     def steps(
         self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
@@ -241,6 +182,111 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if not self.is_awaitable(completed):
             return completed
         return self.await_field(completed, found.type, field_details_list, field_path)
+
+    def complete_iterable_value(
+        self,
+        item_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        info: Any,
+        path: Path,
+        items: Iterable[Any],
+        position_context: Any,
+    ) -> AwaitableOrValue[list[Any]]:
+        """A list of objects completed as graphql-core's `complete_iterable_value` would, each
+        item by its selection's compiled completer (`compiled.py`) where it has one and the
+        item is the plain case, else as graphql-core's loop completes it."""
+        directives = field_details_list[0].node.directives
+        if (
+            not self.fast
+            or type(items) is not list
+            or (directives and self.get_stream_usage(field_details_list, path))
+        ):
+            return super().complete_iterable_value(
+                item_type, field_details_list, info, path, items, position_context
+            )
+        named: Any = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+        fixed = named if is_object_type(named) and named.is_type_of is None else None
+        complete = None if fixed is None else self.completer(fixed, field_details_list)
+        if complete is None and not is_abstract_type(named):
+            return super().complete_iterable_value(
+                item_type, field_details_list, info, path, items, position_context
+            )
+        nullable, is_awaitable, is_settled = named is item_type, self.is_awaitable, self.is_settled
+        by_type: dict[Any, Any] = {}
+        results: list[Any] = []
+        awaitable: list[int] = []
+        try:
+            for index, item in enumerate(items):
+                if item is None and nullable:
+                    results.append(None)
+                    continue
+                done = SLOW
+                if item is not None and (type(item) in settled_types or is_settled(item)):
+                    if fixed is None:
+                        complete = self.completer_of_item(
+                            item_type, item, field_details_list, info, by_type
+                        )
+                    if complete is not None:
+                        done = complete(item, is_settled)
+                if done is not SLOW:
+                    results.append(done)
+                    continue
+                item_path = path.add_key(index, None)
+                if is_awaitable(item):
+                    results.append(
+                        self.complete_awaitable_list_item_value(
+                            item, item_type, field_details_list, info, item_path, position_context
+                        )
+                    )
+                    awaitable.append(index)
+                elif self.complete_list_item_value(
+                    item, results, item_type, field_details_list, info, item_path, position_context
+                ):
+                    awaitable.append(index)
+        except Exception:
+            if awaitable:
+                self.settle_in_background([results[index] for index in awaitable])
+            raise
+        if not awaitable:
+            return results
+        return self.gather(results, awaitable)
+
+    def completer(
+        self, object_type: GraphQLObjectType, field_details_list: FieldDetailsList
+    ) -> Callable[..., Any] | None:
+        """The compiled completer of `object_type`'s selection here, or None (not all plain),
+        looked up once per request and selection."""
+        grouped, defers, _ = self.collect_subfields(object_type, field_details_list)
+        key = (object_type.name, id(grouped))
+        known = self.completers.get(key)
+        if known is not None:
+            return known[1]  # type: ignore[no-any-return]
+        found = None
+        if not defers:
+            described = shape(self.schema, object_type, grouped, self.collect_subfields)
+            found = None if described is None else completer(self.schema, object_type, described)
+        self.completers[key] = (grouped, found)
+        return found
+
+    def completer_of_item(
+        self,
+        item_type: GraphQLOutputType,
+        item: Any,
+        field_details_list: FieldDetailsList,
+        info: Any,
+        by_type: dict[Any, Any],
+    ) -> Callable[..., Any] | None:
+        """The completer of the object type an abstract type's item resolves to, or None (it
+        does not resolve to one: graphql-core then resolves it again and reports why)."""
+        try:
+            object_type = self.runtime_type(item_type, item, field_details_list, info)
+        except Exception:
+            return None
+        if object_type is None:
+            return None
+        if object_type not in by_type:
+            by_type[object_type] = self.completer(object_type, field_details_list)
+        return by_type[object_type]  # type: ignore[no-any-return]
 
     def complete_list_item_value(
         self,
@@ -299,13 +345,27 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
     ) -> GraphQLObjectType | None:
         """The object type without `is_type_of` an item completes as: its type, or what its
         abstract type resolves it to (as `complete_abstract_value` does); None for any other."""
-        named = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
-        if is_abstract_type(named) and named.resolve_type is not None:  # type: ignore[union-attr]
-            resolved = named.resolve_type(item, info, named)  # type: ignore[union-attr]
+        named: Any = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+        if is_abstract_type(named) and named.resolve_type is not None:
+            # Resolved once per class where Strawberry's resolver would answer alike.
+            key = (named, type(item))
+            known = self.resolved.get(key)
+            if (
+                known is not None
+                and known[1] is not None
+                and getattr(item, "__strawberry_definition__", None) is known[1]
+                and get_strawberry_type_cast(item) is None
+            ):
+                return known[0]  # type: ignore[no-any-return]
+            resolved = named.resolve_type(item, info, named)
             if not isinstance(resolved, str):
                 return None
-            named = self.ensure_valid_runtime_type(resolved, named, field_details_list, info, item)
-        return named if is_object_type(named) and named.is_type_of is None else None  # type: ignore[union-attr,return-value]
+            union = named
+            named = self.ensure_valid_runtime_type(resolved, union, field_details_list, info, item)
+            if known is None:
+                plain = named if named.is_type_of is None else None
+                self.resolved[key] = (plain, same_for_its_class(union, item))
+        return named if is_object_type(named) and named.is_type_of is None else None
 
     async def await_field(
         self,
@@ -321,14 +381,30 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             self.handle_field_error(error, return_type, field_details_list, field_path)
             return None
 
-    async def gather_fields(
-        self, results: dict[str, Any], awaitable_fields: list[str]
-    ) -> dict[str, Any]:
-        """As `execute_fields` awaits the fields that returned awaitables."""
-        if len(awaitable_fields) == 1:
-            field = awaitable_fields[0]
-            results[field] = await results[field]
+    async def gather(self, results: Any, keys: list[Any]) -> Any:
+        """As graphql-core awaits the fields (`results` a dict) or the list items (a list)
+        that completed to awaitables, under `keys`."""
+        if len(keys) == 1:
+            results[keys[0]] = await results[keys[0]]
         else:
-            awaited = await gather_with_cancel(*(results[field] for field in awaitable_fields))
-            results.update(zip(awaitable_fields, awaited, strict=True))
+            awaited = await gather_with_cancel(*(results[key] for key in keys))
+            for key, value in zip(keys, awaited, strict=True):
+                results[key] = value
         return results
+
+
+def same_for_its_class(union: Any, item: Any) -> StrawberryObjectDefinition | None:
+    """The item's Strawberry definition if Strawberry's union resolver answers alike for every
+    item of its class that has that definition and no `strawberry.cast`: a plain (not generic)
+    type, which the resolver matches by its definition, nothing of the item. Else None."""
+    definition = getattr(item, "__strawberry_definition__", None)
+    if (
+        getattr(union.resolve_type, "__qualname__", "") != UNION_RESOLVER
+        or not isinstance(definition, StrawberryObjectDefinition)
+        or definition is not getattr(type(item), "__strawberry_definition__", None)
+        or definition.concrete_of is not None
+        or definition.is_graphql_generic
+        or get_strawberry_type_cast(item) is not None
+    ):
+        return None
+    return definition

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import strawberry
 from strawberry.types import Info
+from subgraph_kit.graphql.loaders import load_all
 
 from app.domain import models
 from app.infrastructure.api.graphql.user_errors import UserError
@@ -39,7 +40,7 @@ class Location:
         cls, info: Info, keys: list[dict[str, strawberry.ID]]
     ) -> list[Location | None]:
         """Resolve a whole `_entities` batch at once, through the loader (one query)."""
-        found = await info.context.loaders.location.load_many([key["id"] for key in keys])
+        found = await load_all(info.context.loaders.location, [key["id"] for key in keys])
         return [None if location is None else cls.from_domain(location) for location in found]
 
 

@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 from strawberry.types import Info
+from subgraph_kit.graphql.loaders import load_all
 from subgraph_kit.graphql.pagination import (
     Connection,
     check_page_size,
@@ -211,7 +212,7 @@ class Product:
     ) -> list[Product | None]:
         """Resolve a whole `_entities` batch at once, through the same loader (one query)."""
         ids = [key["id"] for key in keys]
-        found = await info.context.loaders.product_stock.load_many(ids)
+        found = await load_all(info.context.loaders.product_stock, ids)
         return [
             None if stock is None else cls.from_domain(product_id, stock)
             for product_id, stock in zip(ids, found, strict=True)

@@ -9,6 +9,7 @@ import strawberry
 from strawberry.types import Info
 from subgraph_kit.core.errors import InvalidInput
 from subgraph_kit.graphql.errors import UserErrors, user_error_codes, user_error_type
+from subgraph_kit.graphql.loaders import load_all
 from subgraph_kit.graphql.pagination import Connection
 
 from app.domain import models
@@ -63,7 +64,7 @@ class Product:
         cls, info: Info, keys: list[dict[str, strawberry.ID]]
     ) -> list[Product | None]:
         """Resolve a whole `_entities` batch at once, through the same loader (one query)."""
-        return await info.context.loaders.product_by_id.load_many([key["id"] for key in keys])
+        return await load_all(info.context.loaders.product_by_id, [key["id"] for key in keys])
 
 
 ProductConnection = Connection[Product]
