@@ -10,8 +10,10 @@ from uuid import UUID
 
 from sqlalchemy import (
     BigInteger,
+    BindParameter,
     ColumnElement,
     ScalarSelect,
+    bindparam,
     cast,
     delete,
     exists,
@@ -53,6 +55,8 @@ CURRENT = levels.c.retired_at.is_(None)
 
 # A level's columns as a write found (and locked) them, each a scalar subquery of the CTE.
 Found = dict[str, ScalarSelect[Any]]
+# The moment holds are counted at: a value, or the parameter of a statement built once.
+Now = datetime | BindParameter[datetime]
 
 
 def insert_ignoring_conflicts(session: Session, table: Any, values: dict[str, Any]) -> bool:
@@ -67,7 +71,7 @@ def insert_ignoring_conflicts(session: Session, table: Any, values: dict[str, An
     return session.execute(statement).rowcount == 1
 
 
-def reserved_at(now: datetime, *, returning: bool = False) -> ScalarSelect[int]:
+def reserved_at(now: Now, *, returning: bool = False) -> ScalarSelect[int]:
     """What is reserved at each level as of `now`: the sum of its ACTIVE holds that have not
     expired, computed from the holds themselves (no stored counter, so a hold stops counting
     the moment it expires, whether or not the sweeper has marked it).
@@ -93,9 +97,26 @@ def reserved_at(now: datetime, *, returning: bool = False) -> ScalarSelect[int]:
     )
 
 
-def with_reserved(now: datetime, *, returning: bool = False) -> list[Any]:
+def with_reserved(now: Now, *, returning: bool = False) -> list[Any]:
     """A level's columns and what is reserved there, to select or return."""
     return [*levels.c, reserved_at(now, returning=returning).label("reserved")]
+
+
+# The levels of some products at every location, with whether the location is active: the
+# read of every Product's stock fields and `_entities`, built once (`now`, `product_ids`).
+OF_PRODUCTS = (
+    select(
+        *with_reserved(bindparam("now", type_=holds.c.expires_at.type)),
+        locations.c.active.label("location_active"),
+    )
+    .join(locations, locations.c.id == levels.c.location_id)
+    .where(
+        levels.c.product_id.in_(
+            bindparam("product_ids", expanding=True, type_=levels.c.product_id.type)
+        ),
+        CURRENT,
+    )
+)
 
 
 def filter_conditions(filter: StockLevelFilter, *, now: datetime) -> list[ColumnElement[bool]]:
@@ -142,12 +163,9 @@ class SqlAlchemyStockRepository(StockRepository):
         return [to_level(row) for row in self.session.execute(statement)]
 
     def of_products(self, product_ids: Sequence[UUID]) -> list[tuple[StockLevel, bool]]:
-        statement = (
-            select(*self._columns(), locations.c.active.label("location_active"))
-            .join(locations, locations.c.id == levels.c.location_id)
-            .where(levels.c.product_id.in_(product_ids), CURRENT)
-        )
-        return [(to_level(row), row.location_active) for row in self.session.execute(statement)]
+        asked = {"now": self.clock(), "product_ids": list(product_ids)}
+        rows = self.session.execute(OF_PRODUCTS, asked)
+        return [(to_level(row), row.location_active) for row in rows]
 
     def list(
         self, *, filter: StockLevelFilter, limit: int, after: LevelKey | None
