@@ -36,7 +36,7 @@ CLOCK_TICKS, SCRIPT = os.sysconf("SC_CLK_TCK"), Path(__file__).with_name("wrk.lu
 NO_WRK = """make bench needs wrk (https://github.com/wg/wrk), the load generator, on PATH:
   sudo apt-get install wrk    (Debian, Ubuntu; brew install wrk on macOS)"""
 TIMED = {"products_page", "catalog_products", "stock_entities_100", "stock_entities_20", "adjust"}
-TIMED |= {"reserve_commit"}
+TIMED |= {"reserve_commit", "inventory_entities_1000", "products_entities_1000"}
 QUIET = {"LOG_LEVEL": "WARNING", "OUTBOX_POLL_SECONDS": "3600", "PYTHONPATH": str(ROOT)}
 MARK = "BENCH_IN_PROCESS "  # where the answer starts, after anything the app prints
 

@@ -167,6 +167,8 @@ class Bench:
             case["sql_per_request"] = self.sql(role, request)
             if kind != "deep_page":
                 case["us_per_representation"] = round(measured["load"]["p50_ms"] * 1000 / size, 1)
+            if (cpu := self.in_process[role][request].get("cpu_ms")) is not None:
+                case["in_process_cpu_ms"] = cpu
             cases.append(case | measured)
         return {"cases": cases}
 
