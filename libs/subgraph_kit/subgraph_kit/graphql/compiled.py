@@ -23,7 +23,7 @@ from graphql import GraphQLEnumType, GraphQLInt, GraphQLLeafType, GraphQLObjectT
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Undefined
 
-from subgraph_kit.graphql.plans import UNCHANGED, plan, settled_types
+from subgraph_kit.graphql.plans import Plain, plan, settled_types
 
 SLOW: Any = object()  # what a completer returns for an item it leaves to the ordinary path
 KEPT = 256  # compiled functions kept (the oldest go first): a few per document
@@ -117,7 +117,7 @@ class Source:
             value = f"v{self.count}"
             self.add(depth, f"{value} = {source}.{plain.attribute}")
             if plain.leaf is not None:
-                self.leaf(plain.leaf, plain.nullable, value, depth)
+                self.leaf(plain, value, depth)
             else:
                 self.add(depth, f"if {value} is None:")
                 self.add(depth + 1, "pass" if plain.nullable else "return SLOW")
@@ -130,13 +130,14 @@ class Source:
             parts.append(f"{response_name!r}: {value}")
         return "{" + ", ".join(parts) + "}"
 
-    def leaf(self, leaf: GraphQLLeafType, nullable: bool, value: str, depth: int) -> None:
+    def leaf(self, plain: Plain, value: str, depth: int) -> None:
         """Lines that leave `value` coerced as graphql-core's `complete_leaf_value` would: left
         as it is where the coercion would return it unchanged, looked up for an enum member,
         else coerced (None, an awaitable, an error or a coercion to nothing: SLOW)."""
-        same, members = UNCHANGED.get(leaf), enum_names(leaf)  # type: ignore[call-overload]
-        if same is not None:
-            unchanged = f"type({value}) is {self.name(same)}"
+        leaf: Any = plain.leaf
+        nullable, members = plain.nullable, enum_names(leaf)
+        if plain.same is not None:
+            unchanged = f"type({value}) is {self.name(plain.same)}"
         elif leaf is GraphQLInt:
             low, high = INT_RANGE
             unchanged = f"type({value}) is int and {low} <= {value} <= {high}"
@@ -175,7 +176,9 @@ def enum_names(leaf: GraphQLLeafType) -> dict[Any, str]:
     names = {}
     for member in wrapped:  # type: ignore[var-annotated]
         try:
-            names[member] = leaf.coerce_output_value(member)
+            name = leaf.coerce_output_value(member)
         except Exception:
             continue
-    return {member: name for member, name in names.items() if isinstance(name, str)}
+        if isinstance(name, str):
+            names[member] = name
+    return names
