@@ -45,7 +45,10 @@ LOAD_SECONDS = float(os.environ.get("REPLICA_LOAD_SECONDS", "30"))
 CONNECTIONS = 8
 DRAIN_SECONDS = 30.0
 SERVICES = ("products", "inventory")
+# A client may write to a product another client is deleting: inventory answers
+# PRODUCT_NOT_FOUND, and products NOT_FOUND to a rename.
 EXPECTED_USER_ERRORS = {"INSUFFICIENT_STOCK", "PRODUCT_NOT_FOUND", "RESERVATION_EXPIRED"}
+EXPECTED_USER_ERRORS |= {"NOT_FOUND"}
 
 CREATE = """
 mutation Create($sku: String!) {
